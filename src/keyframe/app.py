@@ -1,0 +1,124 @@
+"""The ASGI application: api_v3, health, and (later) the console and vendor pages."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from keyframe.auth.ks_validation import RequestOrigin
+from keyframe.auth.runner import ActionRunner
+from keyframe.config import Settings
+from keyframe.kapi.dispatch import Runner
+from keyframe.kapi.endpoint import ApiV3Endpoint
+from keyframe.kapi.registry import REGISTRY
+from keyframe.services import Services
+
+access_log = logging.getLogger("keyframe.access")
+
+_SLASHES = re.compile(r"/{2,}")
+# A KS can travel in the path (``/ks/<ks>``); the access log must never show it.
+_PATH_KS = re.compile(r"(/ks/)[^/]+", re.IGNORECASE)
+
+
+def load_actions() -> None:
+    """Import every domain's actions so they register themselves."""
+    from keyframe.auth import actions as _session
+    from keyframe.partners import actions as _partners
+    from keyframe.system import actions as _system
+
+    del _session, _partners, _system
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+    settings = settings or Settings()
+    services = services or Services.create(settings)
+    load_actions()
+
+    def runner_for(request: Request, header_ks: str | None) -> Runner:
+        origin = RequestOrigin(client_ip(request, settings), request.url.path, request.url.query)
+        return ActionRunner(services, origin, header_ks)
+
+    api = ApiV3Endpoint(REGISTRY, runner_for, settings.max_body_bytes)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        services.close()
+
+    async def health(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    app = Starlette(
+        routes=[
+            Route("/api_v3", api.handle, methods=["GET", "POST"]),
+            Route("/api_v3/{rest:path}", api.handle, methods=["GET", "POST"]),
+            Route("/healthz", health),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.add_middleware(AccessLog)
+    app.add_middleware(CollapseSlashes)
+    return app
+
+
+def client_ip(request: Request, settings: Settings) -> str | None:
+    """The caller's address; ``X-Forwarded-For`` counts only when the peer is a trusted proxy."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded and peer in settings.trusted_proxies:
+        return forwarded.split(",")[0].strip()
+    return peer
+
+
+class CollapseSlashes:
+    """``//api_v3/…`` (as some clients build it) is the same as ``/api_v3/…``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "//" in scope["path"]:
+            scope = dict(scope, path=_SLASHES.sub("/", scope["path"]))
+        await self.app(scope, receive, send)
+
+
+class AccessLog:
+    """One line per request, with any path KS redacted and no query string (it may carry a KS)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_status(message: dict[str, object]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(str(message["status"]))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "%s %s %s %.1fms",
+                    scope["method"],
+                    _PATH_KS.sub(r"\1***", scope["path"]),
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                )

@@ -1,0 +1,1 @@
+"""Who is calling: KS validation, revocation, action limits and the permissions of a request."""

@@ -1,0 +1,41 @@
+"""The request context an action receives: who calls, on which partner, with which permissions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from keyframe.auth import roles
+from keyframe.auth.ks_validation import RequestOrigin
+from keyframe.kapi import errors
+from keyframe.ks import KS
+
+if TYPE_CHECKING:
+    from keyframe.partners.models import Partner
+    from keyframe.services import Services
+
+
+@dataclass
+class RequestContext:
+    db: Session
+    services: Services
+    origin: RequestOrigin
+    ks: KS | None = None
+    ks_text: str | None = None
+    partner: Partner | None = None
+    permissions: frozenset[str] = field(default_factory=lambda: roles.permissions_for(None))
+
+    def require_partner(self) -> Partner:
+        if self.partner is None:
+            raise errors.MISSING_KS()
+        return self.partner
+
+    def require_ks(self) -> KS:
+        if self.ks is None:
+            raise errors.MISSING_KS()
+        return self.ks
+
+    def has_permission(self, name: str) -> bool:
+        return roles.allows(self.permissions, (name,))

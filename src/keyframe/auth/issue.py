@@ -1,0 +1,64 @@
+"""Minting KSs for a partner, with upstream's rules for privileges, expiry and the signing secret."""
+
+from __future__ import annotations
+
+import time
+
+from keyframe.auth import roles
+from keyframe.kapi import errors
+from keyframe.ks import Privileges, encode_v1, encode_v2
+from keyframe.partners.models import Partner
+
+DEFAULT_MAX_EXPIRY = 86_400
+
+
+def validate_privileges(text: str | None) -> Privileges:
+    """Reject what upstream rejects at session start: an unknown ``setrole``, a bad ``actionslimit``."""
+    privileges = Privileges.parse(text)
+    for role in privileges.values("setrole"):
+        try:
+            roles.role_permissions(role)
+        except roles.InvalidRole:
+            raise errors.INVALID_SET_ROLE() from None
+        except roles.UnknownRole:
+            raise errors.UNKNOWN_ROLE_ID() from None
+    for limit in privileges.values("actionslimit"):
+        if not limit.isdigit() or int(limit) <= 0:
+            raise errors.INVALID_ACTIONS_LIMIT()
+    return privileges
+
+
+def capped_expiry(partner: Partner, expiry: int) -> int:
+    """Upstream: 0 means the default; anything is silently capped at the partner's maximum."""
+    maximum = partner.ks_max_expiry or DEFAULT_MAX_EXPIRY
+    if expiry == 0:
+        expiry = DEFAULT_MAX_EXPIRY
+    return min(expiry, maximum)
+
+
+def issue(
+    partner: Partner,
+    *,
+    type: int,
+    user_id: str,
+    privileges: Privileges,
+    expiry: int,
+    master_partner_id: int | None = None,
+    signing_secret: str | None = None,
+    now: int | None = None,
+) -> str:
+    """A KS for ``partner`` valid for ``expiry`` seconds, in the partner's KS version."""
+    if partner.ks_version == 1 and (";" in user_id or "|" in user_id or ";" in str(privileges)):
+        # v1 has no escaping: these characters would corrupt the token.
+        raise errors.PROPERTY_VALIDATION_WRONG_FORMAT("userId", "text without ';' or '|'")
+    valid_until = (int(time.time()) if now is None else now) + expiry
+    encode = encode_v1 if partner.ks_version == 1 else encode_v2
+    return encode(
+        signing_secret or partner.admin_secrets[0],
+        partner_id=partner.id,
+        valid_until=valid_until,
+        type=type,
+        user_id=user_id,
+        privileges=privileges,
+        master_partner_id=master_partner_id,
+    )

@@ -1,0 +1,51 @@
+"""Durable KS state in the database: revocation (``session.end``) and ``actionslimit`` counters."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from keyframe.auth.models import KsState
+from keyframe.ks import KS
+
+
+def revocation_key(ks: KS) -> str:
+    """``session.end`` revokes a whole ``sessionid`` group when the KS has one, else the KS itself."""
+    session_id = ks.privileges.first("sessionid")
+    if session_id:
+        return hashlib.sha1(f"{ks.partner_id}_{session_id}".encode()).hexdigest()  # noqa: S324 - an id, not a MAC
+    return ks.ks_id
+
+
+def is_revoked(db: Session, ks: KS) -> bool:
+    keys = {ks.ks_id, revocation_key(ks)}
+    found = db.execute(
+        select(KsState.key).where(KsState.key.in_(keys), KsState.revoked.is_(True)).limit(1)
+    ).first()
+    return found is not None
+
+
+def revoke(db: Session, ks: KS) -> None:
+    key = revocation_key(ks)
+    insert = _insert(db).values(key=key, partner_id=ks.partner_id, revoked=True, expires_at=ks.valid_until)
+    db.execute(insert.on_conflict_do_update(index_elements=["key"], set_={"revoked": True}))
+
+
+def count_action(db: Session, ks: KS) -> int:
+    """Count one use of the KS and return the total so far (atomic on SQLite and PostgreSQL)."""
+    insert = _insert(db).values(
+        key=ks.ks_id, partner_id=ks.partner_id, revoked=False, actions_used=1, expires_at=ks.valid_until
+    )
+    upsert = insert.on_conflict_do_update(
+        index_elements=["key"], set_={"actions_used": KsState.actions_used + 1}
+    ).returning(KsState.actions_used)
+    return int(db.execute(upsert).scalar_one())
+
+
+def _insert(db: Session) -> sqlite.Insert | postgresql.Insert:
+    if db.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(KsState)
+    return sqlite.insert(KsState)

@@ -1,0 +1,108 @@
+"""Run one api_v3 action: authenticate the KS, resolve the partner and permissions, then call the action
+inside a transaction that commits only if it succeeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from keyframe.auth import ks_state, roles
+from keyframe.auth.context import RequestContext
+from keyframe.auth.ks_validation import RequestOrigin, peek_partner
+from keyframe.kapi import errors
+from keyframe.kapi.errors import KalturaAPIException
+from keyframe.kapi.registry import ActionSpec, KsPolicy
+from keyframe.ks import KS
+from keyframe.partners.models import Partner, PartnerStatus
+from keyframe.services import Services
+
+_BLOCKED = {
+    PartnerStatus.BLOCKED: errors.SERVICE_FORBIDDEN_CONTENT_BLOCKED,
+    PartnerStatus.FULL_BLOCK: errors.SERVICE_FORBIDDEN_FULLY_BLOCKED,
+    PartnerStatus.DELETED: errors.SERVICE_FORBIDDEN_PARTNER_DELETED,
+}
+
+
+class ActionRunner:
+    def __init__(self, services: Services, origin: RequestOrigin, header_ks: str | None = None) -> None:
+        self.services = services
+        self.origin = origin
+        self.header_ks = header_ks
+
+    def __call__(self, spec: ActionSpec, params: dict[str, Any]) -> Any:
+        failure: KalturaAPIException | None = None
+        result: Any = None
+        with self.services.db.transaction() as db:
+            ctx = self._context(spec, params, db)
+            args = spec.decode_args(params)
+            if ctx.ks is not None and ctx.ks.privileges.has("actionslimit"):
+                # The use is counted even when the action fails: its own work rolls back to a savepoint.
+                try:
+                    with db.begin_nested():
+                        result = spec.func(ctx, **args)
+                except KalturaAPIException as error:
+                    failure = error
+            else:
+                result = spec.func(ctx, **args)
+        if failure is not None:
+            raise failure
+        return result
+
+    def _context(self, spec: ActionSpec, params: dict[str, Any], db: Session) -> RequestContext:
+        ctx = RequestContext(db=db, services=self.services, origin=self.origin)
+        if spec.ks is KsPolicy.IGNORED:
+            return ctx
+        text = params.get("ks")
+        if not isinstance(text, str) or not text:
+            text = self.header_ks
+        if text:
+            ks, ks_partner = self._authenticate(text, db)
+            ctx.ks, ctx.ks_text = ks, text
+            ctx.partner = self._target_partner(ks, ks_partner, params.get("partnerId"), db)
+            try:
+                ctx.permissions = roles.permissions_for(ks)
+            except roles.InvalidRole:
+                raise errors.INVALID_SET_ROLE() from None
+            except roles.UnknownRole:
+                raise errors.UNKNOWN_ROLE_ID() from None
+        elif spec.ks is KsPolicy.REQUIRED:
+            raise errors.MISSING_KS()
+        if not roles.allows(ctx.permissions, spec.permissions):
+            raise errors.MISSING_KS() if ctx.ks is None else errors.SERVICE_FORBIDDEN(spec.label)
+        return ctx
+
+    def _authenticate(self, text: str, db: Session) -> tuple[KS, Partner]:
+        partner = db.get(Partner, peek_partner(text))
+        if partner is None:
+            raise errors.invalid_ks_unparsable(text)
+        validator = self.services.ks_validator
+        ks = validator.validate(text, partner.admin_secrets, self.origin, lambda k: ks_state.is_revoked(db, k))
+        if ks.privileges.has("actionslimit"):
+            limit = _positive_int(ks.privileges.first("actionslimit"))
+            if limit is None or ks_state.count_action(db, ks) > limit:
+                raise errors.invalid_ks("EXCEEDED_ACTIONS_LIMIT")
+        blocked = _BLOCKED.get(PartnerStatus(partner.status)) if partner.status in _BLOCKED else None
+        if blocked is not None:
+            raise blocked()
+        return ks, partner
+
+    def _target_partner(self, ks: KS, ks_partner: Partner, requested: Any, db: Session) -> Partner:
+        """The partner a call operates on: ``partnerId`` if given, else the KS's. Only a parent may reach
+        a child partner; any other mismatch is refused."""
+        if requested in (None, "") or str(requested) == str(ks.partner_id):
+            return ks_partner
+        try:
+            target_id = int(str(requested))
+        except ValueError:
+            raise errors.INVALID_PARTNER_ID(requested) from None
+        target = db.get(Partner, target_id)
+        if target is None or target.parent_id != ks.partner_id or not ks.is_admin:
+            raise errors.PARTNER_ACCESS_FORBIDDEN(ks.partner_id, target_id)
+        return target
+
+
+def _positive_int(text: str | None) -> int | None:
+    if text is None or not text.isdigit() or int(text) <= 0:
+        return None
+    return int(text)

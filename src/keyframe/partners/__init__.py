@@ -1,0 +1,1 @@
+"""Partner accounts: ids, secrets, status and the partner service."""

@@ -1,0 +1,59 @@
+"""A partner is one account: its id, secrets, status and session settings."""
+
+from __future__ import annotations
+
+import time
+from enum import IntEnum
+
+from sqlalchemy import BigInteger, ForeignKey, Identity, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from keyframe.db import Base
+
+
+class PartnerStatus(IntEnum):
+    DELETED = 0
+    ACTIVE = 1
+    BLOCKED = 2
+    FULL_BLOCK = 3
+    READ_ONLY = 4
+
+
+# Partner ids below this are reserved (upstream: 0 global, -1 batch, -2 admin console, 99 templates).
+FIRST_PARTNER_ID = 100
+
+
+def now() -> int:
+    return int(time.time())
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, Identity(start=FIRST_PARTNER_ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    status: Mapped[int] = mapped_column(Integer, default=PartnerStatus.ACTIVE)
+    admin_secret: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(String(64))
+    admin_name: Mapped[str] = mapped_column(String(256), default="")
+    admin_email: Mapped[str] = mapped_column(String(256), default="")
+    admin_user_id: Mapped[str] = mapped_column(String(256), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(String(1024), default="")
+    # Upstream caps session.start's expiry at ksMaxExpiryInSeconds (0/unset counts as 86400).
+    ks_max_expiry: Mapped[int] = mapped_column(Integer, default=86_400)
+    ks_version: Mapped[int] = mapped_column(Integer, default=2)
+    # A parent may impersonate and operate on its children (upstream's partner groups, simplified).
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True, index=True)
+    created_at: Mapped[int] = mapped_column(BigInteger, default=now)
+    updated_at: Mapped[int] = mapped_column(BigInteger, default=now, onupdate=now)
+
+    @property
+    def sub_partner_id(self) -> int:
+        return self.id * 100
+
+    @property
+    def admin_secrets(self) -> tuple[str, ...]:
+        """Every secret that may sign or verify a KS for this partner."""
+        return (self.admin_secret,)

@@ -1,0 +1,132 @@
+"""Partner rules: registration, lookup, secrets. Services flush; the caller's transaction commits."""
+
+from __future__ import annotations
+
+import re
+import secrets as _secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from keyframe.kapi import errors
+from keyframe.partners.models import Partner, PartnerStatus
+from keyframe.users.models import User, UserStatus
+from keyframe.users.passwords import hash_password, password_problem, verify_password
+
+_EMAIL = re.compile(r"^[^@\s;,|]+@[^@\s;,|]+\.[^@\s;,|]+$")
+MAX_NAME_LENGTH = 256
+
+
+def new_secret() -> str:
+    """32 lowercase hex characters from the OS's CSPRNG, the form Kaltura secrets take."""
+    return _secrets.token_hex(16)
+
+
+def normalize_login(email: str) -> str:
+    return email.strip().lower()
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    admin_email: str
+    admin_password: str
+    admin_name: str = ""
+    description: str = ""
+    website: str = ""
+    parent_id: int | None = None
+
+
+def register(db: Session, reg: Registration) -> tuple[Partner, User]:
+    """Create a partner with fresh secrets and its administrator (an admin user who can log in)."""
+    name = reg.name.strip()
+    login = normalize_login(reg.admin_email)
+    if not name:
+        raise errors.PARTNER_REGISTRATION_ERROR("the partner name is required")
+    if len(name) > MAX_NAME_LENGTH:
+        raise errors.PARTNER_REGISTRATION_ERROR(f"the partner name cannot exceed {MAX_NAME_LENGTH} characters")
+    if not _EMAIL.match(login) or len(login) > MAX_NAME_LENGTH:
+        raise errors.PARTNER_REGISTRATION_ERROR("the administrator e-mail is not a valid address")
+    problem = password_problem(reg.admin_password)
+    if problem:
+        raise errors.PARTNER_REGISTRATION_ERROR(problem)
+    if db.scalar(select(func.count()).select_from(User).where(User.login_id == login)):
+        raise errors.DUPLICATE_USER_BY_LOGIN_ID(login)
+    if reg.parent_id is not None and db.get(Partner, reg.parent_id) is None:
+        raise errors.INVALID_PARTNER_ID(reg.parent_id)
+
+    partner = Partner(
+        name=name,
+        status=PartnerStatus.ACTIVE,
+        admin_secret=new_secret(),
+        secret=new_secret(),
+        admin_name=reg.admin_name.strip() or login,
+        admin_email=login,
+        admin_user_id=login,
+        description=reg.description,
+        website=reg.website,
+        parent_id=reg.parent_id,
+    )
+    db.add(partner)
+    db.flush()
+    admin = User(
+        partner_id=partner.id,
+        user_id=login,
+        login_id=login,
+        password_hash=hash_password(reg.admin_password),
+        is_admin=True,
+        status=UserStatus.ACTIVE,
+        email=login,
+        first_name=partner.admin_name,
+    )
+    db.add(admin)
+    db.flush()
+    return partner, admin
+
+
+def get(db: Session, partner_id: int) -> Partner:
+    partner = db.get(Partner, partner_id)
+    if partner is None:
+        raise errors.INVALID_PARTNER_ID(partner_id)
+    return partner
+
+
+def visible_to(caller: Partner, partner_id: int, db: Session) -> Partner:
+    """A partner the caller may read: itself or one of its children."""
+    if partner_id == caller.id:
+        return caller
+    partner = db.get(Partner, partner_id)
+    if partner is None or partner.parent_id != caller.id:
+        raise errors.INVALID_PARTNER_ID(partner_id)
+    return partner
+
+
+def check_admin_credentials(db: Session, partner_id: int, email: str, password: str) -> Partner:
+    """The partner, if ``email``/``password`` belong to one of its active administrators; else USER_DATA_ERROR.
+
+    The password is always verified (against a dummy hash when the login is unknown) so timing does not
+    tell which part was wrong.
+    """
+    user = db.scalar(
+        select(User).where(User.login_id == normalize_login(email), User.partner_id == partner_id)
+    )
+    password_ok = verify_password(user.password_hash if user else None, password)
+    partner = db.get(Partner, partner_id)
+    if (
+        user is None
+        or not password_ok
+        or not user.is_admin
+        or user.status != UserStatus.ACTIVE
+        or partner is None
+        or partner.status not in (PartnerStatus.ACTIVE, PartnerStatus.READ_ONLY)
+    ):
+        raise errors.USER_DATA_ERROR()
+    return partner
+
+
+def set_status(db: Session, partner_id: int, status: PartnerStatus) -> Partner:
+    partner = get(db, partner_id)
+    partner.status = status
+    db.flush()
+    return partner

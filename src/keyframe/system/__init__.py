@@ -1,0 +1,1 @@
+"""The ``system`` service: liveness and server time."""

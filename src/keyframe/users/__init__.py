@@ -1,0 +1,1 @@
+"""Users of a partner: login data, admin flag and status."""

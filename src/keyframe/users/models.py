@@ -1,0 +1,37 @@
+"""A user of a partner: the partner's own user id, optional login data, admin flag and status."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from keyframe.db import Base
+from keyframe.partners.models import now
+
+
+class UserStatus(IntEnum):
+    BLOCKED = 0
+    ACTIVE = 1
+    DELETED = 2
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("partner_id", "user_id"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    # The id the partner gives the user (Kaltura's "puser id"), e.g. an e-mail or an LMS id.
+    user_id: Mapped[str] = mapped_column(String(256))
+    # Login ids are e-mails, stored lower-cased, unique across the whole install (as upstream).
+    login_id: Mapped[str | None] = mapped_column(String(256), unique=True, nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[int] = mapped_column(Integer, default=UserStatus.ACTIVE)
+    email: Mapped[str] = mapped_column(String(256), default="")
+    first_name: Mapped[str] = mapped_column(String(256), default="")
+    last_name: Mapped[str] = mapped_column(String(256), default="")
+    created_at: Mapped[int] = mapped_column(BigInteger, default=now)
+    updated_at: Mapped[int] = mapped_column(BigInteger, default=now, onupdate=now)
