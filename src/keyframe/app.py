@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from keyframe.auth.ks_validation import RequestOrigin
 from keyframe.auth.runner import ActionRunner
@@ -105,7 +105,7 @@ class AccessLog:
         started = time.perf_counter()
         status = 0
 
-        async def send_status(message: dict[str, object]) -> None:
+        async def send_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(str(message["status"]))

@@ -6,9 +6,8 @@ import json
 import logging
 import os
 import secrets
-import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -126,7 +125,7 @@ def demo() -> None:
 # --- partners ------------------------------------------------------------------------------------
 
 
-class StatusName(str, Enum):
+class StatusName(StrEnum):
     ACTIVE = "ACTIVE"
     BLOCKED = "BLOCKED"
     FULL_BLOCK = "FULL_BLOCK"
@@ -197,7 +196,9 @@ def partner_create(
 @partner_app.command("show")
 def partner_show(
     partner_id: Annotated[int, typer.Argument(help="Partner ID.")],
-    show_secrets: Annotated[bool, typer.Option("--secrets", help="Include the admin and user secrets.")] = False,
+    show_secrets: Annotated[
+        bool, typer.Option("--secrets", help="Include the admin and user secrets.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show a partner; secrets only with --secrets."""
@@ -237,7 +238,7 @@ def partner_status(
 # --- KS ------------------------------------------------------------------------------------------
 
 
-class KsTypeName(str, Enum):
+class KsTypeName(StrEnum):
     admin = "admin"
     user = "user"
 
@@ -248,17 +249,22 @@ def ks_generate(
     type: Annotated[KsTypeName, typer.Option(help="Session type.")] = KsTypeName.user,
     user: Annotated[str, typer.Option(help="User id.")] = "",
     privileges: Annotated[str, typer.Option(help="Privileges, e.g. 'sview:*,privacycontext:X'.")] = "",
-    expiry: Annotated[int, typer.Option(help="Lifetime in seconds (capped by the partner's maximum).")] = 86_400,
+    expiry: Annotated[
+        int, typer.Option(help="Lifetime in seconds (capped by the partner's maximum).")
+    ] = 86_400,
 ) -> None:
     """Mint a KS signed with the partner's admin secret."""
     from keyframe.auth import issue
     from keyframe.ks import SessionType
     from keyframe.partners import service
+    from keyframe.partners.models import PartnerStatus
 
     services = _services()
     try:
         with services.db.transaction() as db:
             account = service.get(db, partner)
+            if account.status not in (PartnerStatus.ACTIVE, PartnerStatus.READ_ONLY):
+                raise _fail(f"partner {partner} is {PartnerStatus(account.status).name}: it cannot start sessions")
             text = issue.issue(
                 account,
                 type=SessionType.ADMIN if type is KsTypeName.admin else SessionType.USER,
@@ -340,4 +346,4 @@ def _admin_secrets(partner_id: int) -> tuple[str, ...] | None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

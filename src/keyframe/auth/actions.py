@@ -128,9 +128,7 @@ def impersonate_by_ks(
     if remaining <= 0:
         raise errors.invalid_ks("EXPIRED")
     new_type = source.type if type is None else int(type)
-    new_privileges = (
-        source.privileges if privileges is None else issue.validate_privileges(privileges)
-    )
+    new_privileges = source.privileges if privileges is None else issue.validate_privileges(privileges)
     lifetime = issue.capped_expiry(target, expiry) if expiry is not None else remaining
     ks_text = issue.issue(
         target,
@@ -157,7 +155,7 @@ def _readable_ks(ctx: RequestContext, text: str) -> KS:
     owner = ctx.db.get(Partner, peek_partner(text))
     if owner is None:
         raise errors.invalid_ks_unparsable(text)
-    if owner.id != caller.id and owner.parent_id != caller.id:
+    if caller.id not in (owner.id, owner.parent_id):
         raise errors.PARTNER_ACCESS_FORBIDDEN(caller.id, owner.id)
     return ctx.services.ks_validator.verify(text, owner.admin_secrets)
 

@@ -77,7 +77,9 @@ class ActionRunner:
         if partner is None:
             raise errors.invalid_ks_unparsable(text)
         validator = self.services.ks_validator
-        ks = validator.validate(text, partner.admin_secrets, self.origin, lambda k: ks_state.is_revoked(db, k))
+        ks = validator.validate(
+            text, partner.admin_secrets, self.origin, lambda k: ks_state.is_revoked(db, k)
+        )
         if ks.privileges.has("actionslimit"):
             limit = _positive_int(ks.privileges.first("actionslimit"))
             if limit is None or ks_state.count_action(db, ks) > limit:

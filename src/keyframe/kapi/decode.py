@@ -1,9 +1,9 @@
 """Turn raw request values (strings, dicts, lists) into typed action arguments, as upstream's deserializer.
 
-Rules (``shared/reference/kaltura-api-and-ks.md`` §2.2): booleans are ``"True"``/``"False"``/``1``/``0`` with
-``false`` (any case) and ``0`` meaning false; enums accept ``true``/``false`` as 1/0; an object's
-``objectType`` may name a subclass of the declared type; ``<name>__null`` nulls a property; ``{"-": ""}`` is an
-empty array or map; unknown properties are ignored; read-only properties are ignored.
+Rules (``shared/reference/kaltura-api-and-ks.md`` §2.2): booleans are ``"True"``/``"False"``/``1``/``0``,
+with ``false`` (any case) and ``0`` meaning false; enums accept ``true``/``false`` as 1/0; an object's
+``objectType`` may name a subclass of the declared type; ``<name>__null`` nulls a property; ``{"-": ""}``
+is an empty array or map; unknown and read-only properties are ignored.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Callable
 from enum import Enum
+from functools import partial
 from typing import Any, Protocol
 
 from keyframe.kapi import errors
@@ -46,9 +47,15 @@ def dispatch_multi(params: dict[str, Any], registry: Registry, runner: Runner) -
     numbered = sorted((int(k), v) for k, v in params.items() if k.isdigit() and isinstance(v, dict))
     results: list[Any] = []
     for _, sub in numbered:
-        call = {**shared, **sub}
-        results.append(_guarded(lambda call=call: _call(_substitute(call, results, 0), registry, runner)))
+        call = partial(_call_with_references, {**shared, **sub}, results, registry, runner)
+        results.append(_guarded(call))
     return results
+
+
+def _call_with_references(
+    params: dict[str, Any], results: list[Any], registry: Registry, runner: Runner
+) -> Any:
+    return _call(_substitute(params, results, 0), registry, runner)
 
 
 def _call(params: dict[str, Any], registry: Registry, runner: Runner) -> Any:
@@ -58,7 +65,8 @@ def _call(params: dict[str, Any], registry: Registry, runner: Runner) -> Any:
         raise errors.SERVICE_NOT_SPECIFIED()
     if not isinstance(action, str) or not action:
         # Upstream checks the service before complaining about the action.
-        registry.find(service, "")
+        if not registry.has_service(service):
+            raise errors.SERVICE_DOES_NOT_EXISTS(service)
         raise errors.ACTION_NOT_SPECIFIED()
     spec = registry.find(service, action)
     return runner(spec, params)

@@ -86,12 +86,14 @@ class Registry:
         self._actions[key] = spec
         self._services.add(key[0])
 
+    def has_service(self, service: str) -> bool:
+        return service.lower() in self._services
+
     def find(self, service: str, action: str) -> ActionSpec:
         """Service and action names match case-insensitively, as upstream."""
-        service_key = service.lower()
-        if service_key not in self._services:
+        if not self.has_service(service):
             raise errors.SERVICE_DOES_NOT_EXISTS(service)
-        spec = self._actions.get((service_key, action.lower()))
+        spec = self._actions.get((service.lower(), action.lower()))
         if spec is None:
             raise errors.ACTION_DOES_NOT_EXISTS(action, service)
         return spec

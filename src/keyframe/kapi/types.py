@@ -12,7 +12,6 @@ import types
 import typing
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cache
 from typing import Any, ClassVar
 
 RO = "readonly"
@@ -60,11 +59,18 @@ class KalturaObjectBase:
 
     @classmethod
     def field_infos(cls) -> tuple[FieldInfo, ...]:
-        return _field_infos(cls)
+        """The class's properties in declaration order (base classes first); resolved once, on first use,
+        when every class the annotations name exists."""
+        infos = _FIELD_INFOS.get(cls)
+        if infos is None:
+            infos = _FIELD_INFOS[cls] = _resolve_fields(cls)
+        return infos
 
 
-@cache
-def _field_infos(cls: type[KalturaObjectBase]) -> tuple[FieldInfo, ...]:
+_FIELD_INFOS: dict[type, tuple[FieldInfo, ...]] = {}
+
+
+def _resolve_fields(cls: type) -> tuple[FieldInfo, ...]:
     if not dataclasses.is_dataclass(cls):
         return ()
     hints = typing.get_type_hints(cls)

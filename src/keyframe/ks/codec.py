@@ -94,7 +94,7 @@ def encode_v1(
     if master_partner_id is not None or additional_data is not None:
         fields += ["" if master_partner_id is None else str(master_partner_id), additional_data or ""]
     info = ";".join(fields)
-    signature = hashlib.sha1(secret.encode() + info.encode()).hexdigest()  # noqa: S324 - the KS v1 format
+    signature = hashlib.sha1(secret.encode() + info.encode()).hexdigest()
     return binascii.b2a_base64(f"{signature}|{info}".encode(), newline=False).decode()
 
 
@@ -110,7 +110,7 @@ def encode_v2(
     additional_data: str | None = None,
     random_bytes: bytes | None = None,
 ) -> str:
-    """A v2 KS. Field order follows the server: privileges, ``_e``, ``_t``, ``_u``, then ``_m``/``_d`` if set."""
+    """A v2 KS, its fields in the server's order: privileges, ``_e``, ``_t``, ``_u``, ``_m``, ``_d``."""
     privs = privileges if isinstance(privileges, Privileges) else Privileges.parse(privileges)
     pairs = [*privs.v2_pairs(), ("_e", str(valid_until)), ("_t", str(int(type))), ("_u", user_id)]
     if master_partner_id is not None:
@@ -145,7 +145,7 @@ def split_ks(text: str) -> tuple[int, int, bytes]:
     if decoded.startswith(_V2_PREFIX):
         _, pid, ciphertext = decoded.split(b"|", 2) if decoded.count(b"|") >= 2 else (b"", b"", b"")
         return 2, _parse_partner(pid), ciphertext
-    sig, sep, info = decoded.partition(b"|")
+    _signature, sep, info = decoded.partition(b"|")
     if not sep:
         raise KsDecodeError("no signature")
     return 1, _parse_partner(info.split(b";", 1)[0]), decoded
@@ -173,7 +173,7 @@ def decode_v1(decoded: bytes, secrets: Sequence[str]) -> tuple[KS, int]:
     signature, _, info = text.partition("|")
     info_bytes = info.encode()
     for index, secret in enumerate(secrets):
-        expected = hashlib.sha1(secret.encode() + info_bytes).hexdigest()  # noqa: S324 - the KS v1 format
+        expected = hashlib.sha1(secret.encode() + info_bytes).hexdigest()
         if hmac.compare_digest(expected, signature.lower()):
             return _v1_fields(info, signature.lower()), index
     raise KsDecodeError("no secret verifies the KS")
@@ -241,7 +241,7 @@ def _v2_fields(partner_id: int, fields: bytes, ks_id: str) -> KS:
 
 @lru_cache(maxsize=256)
 def _cipher(secret: str) -> Cipher[modes.CBC]:
-    key = hashlib.sha1(secret.encode()).digest()[:16]  # noqa: S324 - the KS v2 format
+    key = hashlib.sha1(secret.encode()).digest()[:16]
     return Cipher(algorithms.AES(key), modes.CBC(_ZERO_IV))
 
 

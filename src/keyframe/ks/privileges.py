@@ -68,7 +68,7 @@ class Privileges:
         return None
 
     def allows(self, name: str, value: str) -> bool:
-        """Upstream's ``verifyPrivileges``: the KS grants ``name`` for ``value`` (``*`` grants every value)."""
+        """Upstream's ``verifyPrivileges``: the KS grants ``name`` for ``value`` (``*`` grants all values)."""
         if self.is_wildcard:
             return True
         for n, raw in self.items:

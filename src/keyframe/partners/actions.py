@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from keyframe.auth.context import RequestContext
-from keyframe.auth.roles import ACCOUNT_BASE, ADMIN_BASE, ADMIN_PUBLISHER_MANAGE, INTEGRATION_BASE, KMC_READ_ONLY
+from keyframe.auth.roles import (
+    ACCOUNT_BASE,
+    ADMIN_BASE,
+    ADMIN_PUBLISHER_MANAGE,
+    INTEGRATION_BASE,
+    KMC_READ_ONLY,
+)
 from keyframe.kapi import errors
 from keyframe.kapi.registry import KsPolicy, api_action
 from keyframe.partners import service

@@ -103,4 +103,3 @@ class KalturaPartnerFilter(KalturaFilter):
 @dataclass(kw_only=True)
 class KalturaPartnerListResponse(KalturaListResponse):
     objects: list[KalturaPartner] | None = ro()
-

@@ -45,7 +45,9 @@ def register(db: Session, reg: Registration) -> tuple[Partner, User]:
     if not name:
         raise errors.PARTNER_REGISTRATION_ERROR("the partner name is required")
     if len(name) > MAX_NAME_LENGTH:
-        raise errors.PARTNER_REGISTRATION_ERROR(f"the partner name cannot exceed {MAX_NAME_LENGTH} characters")
+        raise errors.PARTNER_REGISTRATION_ERROR(
+            f"the partner name cannot exceed {MAX_NAME_LENGTH} characters"
+        )
     if not _EMAIL.match(login) or len(login) > MAX_NAME_LENGTH:
         raise errors.PARTNER_REGISTRATION_ERROR("the administrator e-mail is not a valid address")
     problem = password_problem(reg.admin_password)
@@ -103,7 +105,9 @@ def visible_to(caller: Partner, partner_id: int, db: Session) -> Partner:
 
 
 def check_admin_credentials(db: Session, partner_id: int, email: str, password: str) -> Partner:
-    """The partner, if ``email``/``password`` belong to one of its active administrators; else USER_DATA_ERROR.
+    """The partner, if ``email``/``password`` belong to one of its active administrators.
+
+    Anything else is USER_DATA_ERROR, whichever part was wrong.
 
     The password is always verified (against a dummy hash when the login is unknown) so timing does not
     tell which part was wrong.
