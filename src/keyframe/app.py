@@ -10,10 +10,11 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from keyframe import __version__
 from keyframe.auth.ks_validation import RequestOrigin
 from keyframe.auth.runner import ActionRunner
 from keyframe.config import Settings
@@ -27,6 +28,12 @@ access_log = logging.getLogger("keyframe.access")
 _SLASHES = re.compile(r"/{2,}")
 # A KS can travel in the path (``/ks/<ks>``); the access log must never show it.
 _PATH_KS = re.compile(r"(/ks/)[^/]+", re.IGNORECASE)
+
+
+HOME_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Keyframe</title></head>
+<body><main><h1>Keyframe {version}</h1>
+<p>The Kaltura API v3 endpoint is <code>/api_v3/</code>. The web console is not part of this version yet:
+use a Kaltura client or the <code>keyframe</code> command.</p></main></body></html>"""
 
 
 def load_actions() -> None:
@@ -57,11 +64,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def health(_request: Request) -> Response:
         return PlainTextResponse("ok")
 
+    async def home(_request: Request) -> Response:
+        return HTMLResponse(HOME_PAGE.format(version=__version__))
+
     app = Starlette(
         routes=[
             Route("/api_v3", api.handle, methods=["GET", "POST"]),
             Route("/api_v3/{rest:path}", api.handle, methods=["GET", "POST"]),
             Route("/healthz", health),
+            Route("/", home),
         ],
         lifespan=lifespan,
     )

@@ -264,7 +264,9 @@ def ks_generate(
         with services.db.transaction() as db:
             account = service.get(db, partner)
             if account.status not in (PartnerStatus.ACTIVE, PartnerStatus.READ_ONLY):
-                raise _fail(f"partner {partner} is {PartnerStatus(account.status).name}: it cannot start sessions")
+                raise _fail(
+                    f"partner {partner} is {PartnerStatus(account.status).name}: it cannot start sessions"
+                )
             text = issue.issue(
                 account,
                 type=SessionType.ADMIN if type is KsTypeName.admin else SessionType.USER,
@@ -331,13 +333,13 @@ def ks_decode(
 
 
 def _admin_secrets(partner_id: int) -> tuple[str, ...] | None:
-    from keyframe.partners.models import Partner
+    from keyframe.partners import service
 
     try:
         services = _services()
         try:
             with services.db.transaction() as db:
-                partner = db.get(Partner, partner_id)
+                partner = service.find(db, partner_id)
                 return partner.admin_secrets if partner else None
         finally:
             services.close()

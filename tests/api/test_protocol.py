@@ -172,3 +172,4 @@ def test_oversized_bodies_are_refused(client: TestClient, services: object) -> N
 
 def test_health(client: TestClient) -> None:
     assert client.get("/healthz").text == "ok"
+    assert "/api_v3/" in client.get("/").text

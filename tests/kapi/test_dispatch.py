@@ -32,6 +32,11 @@ def echo(ctx: object, text: str) -> str:
     return text
 
 
+@api_action("vendor_zoomvendor", "get", registry=registry)
+def plugin_get(ctx: object, partnerId: int) -> int:
+    return partnerId
+
+
 @api_action("thing", "boom", registry=registry)
 def boom(ctx: object) -> None:
     raise RuntimeError("secret detail that must not leak")
@@ -128,3 +133,9 @@ def test_errors_never_reference_into_a_failed_item() -> None:
     assert code(results[0]) == "MISSING_MANDATORY_PARAMETER"
     assert results[1] == "<>"
     assert errors.MISSING_KS().message == "Missing KS, session not established"
+
+
+def test_plugin_service_ids() -> None:
+    assert (
+        dispatch({"service": "vendor_zoomVendor", "action": "GET", "partnerId": "7"}, registry, runner) == 7
+    )

@@ -103,3 +103,12 @@ def test_json_omits_nulls_and_shapes_errors() -> None:
         "args": {"PID": "5"},
     }
     assert json.loads(to_json(["a", None], multirequest=True)) == ["a", None]
+
+
+def test_pager_defaults_and_caps() -> None:
+    from keyframe.kapi.types import KalturaFilterPager
+
+    assert KalturaFilterPager().limit_offset() == (30, 0)
+    assert KalturaFilterPager(pageSize=10, pageIndex=3).limit_offset() == (10, 20)
+    assert KalturaFilterPager(pageSize=10_000, pageIndex=0).limit_offset() == (500, 0)
+    assert KalturaFilterPager(pageSize=-5, pageIndex=-2).limit_offset() == (30, 0)

@@ -13,6 +13,7 @@ from keyframe.auth.roles import ADMIN_PUBLISHER_MANAGE
 from keyframe.kapi import errors
 from keyframe.kapi.registry import KsPolicy, api_action
 from keyframe.ks import KS, SessionType
+from keyframe.partners import service as partner_service
 from keyframe.partners.models import Partner, PartnerStatus
 
 _CAN_START = (PartnerStatus.ACTIVE, PartnerStatus.READ_ONLY)
@@ -28,7 +29,7 @@ def _matching_admin_secret(partner: Partner, secret: str) -> str | None:
 
 
 def _startable(ctx: RequestContext, partner_id: int | None) -> Partner:
-    partner = ctx.db.get(Partner, partner_id) if partner_id is not None else None
+    partner = partner_service.find(ctx.db, partner_id)
     if partner is None or partner.status not in _CAN_START:
         raise errors.START_SESSION_ERROR("" if partner_id is None else partner_id)
     return partner
@@ -152,7 +153,7 @@ def impersonate_by_ks(
 def _readable_ks(ctx: RequestContext, text: str) -> KS:
     """Verify another KS's signature; the caller may read KSs of its own partner and of its children."""
     caller = ctx.require_partner()
-    owner = ctx.db.get(Partner, peek_partner(text))
+    owner = partner_service.find(ctx.db, peek_partner(text))
     if owner is None:
         raise errors.invalid_ks_unparsable(text)
     if caller.id not in (owner.id, owner.parent_id):

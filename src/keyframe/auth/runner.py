@@ -11,13 +11,14 @@ from keyframe.auth import ks_state, roles
 from keyframe.auth.context import RequestContext
 from keyframe.auth.ks_validation import RequestOrigin, peek_partner
 from keyframe.kapi import errors
-from keyframe.kapi.errors import KalturaAPIException
+from keyframe.kapi.errors import ErrorDef, KalturaAPIException
 from keyframe.kapi.registry import ActionSpec, KsPolicy
 from keyframe.ks import KS
+from keyframe.partners import service as partner_service
 from keyframe.partners.models import Partner, PartnerStatus
 from keyframe.services import Services
 
-_BLOCKED = {
+_BLOCKED: dict[int, ErrorDef] = {
     PartnerStatus.BLOCKED: errors.SERVICE_FORBIDDEN_CONTENT_BLOCKED,
     PartnerStatus.FULL_BLOCK: errors.SERVICE_FORBIDDEN_FULLY_BLOCKED,
     PartnerStatus.DELETED: errors.SERVICE_FORBIDDEN_PARTNER_DELETED,
@@ -73,7 +74,7 @@ class ActionRunner:
         return ctx
 
     def _authenticate(self, text: str, db: Session) -> tuple[KS, Partner]:
-        partner = db.get(Partner, peek_partner(text))
+        partner = partner_service.find(db, peek_partner(text))
         if partner is None:
             raise errors.invalid_ks_unparsable(text)
         validator = self.services.ks_validator
@@ -84,7 +85,7 @@ class ActionRunner:
             limit = _positive_int(ks.privileges.first("actionslimit"))
             if limit is None or ks_state.count_action(db, ks) > limit:
                 raise errors.invalid_ks("EXCEEDED_ACTIONS_LIMIT")
-        blocked = _BLOCKED.get(PartnerStatus(partner.status)) if partner.status in _BLOCKED else None
+        blocked = _BLOCKED.get(partner.status)
         if blocked is not None:
             raise blocked()
         return ks, partner
@@ -98,7 +99,7 @@ class ActionRunner:
             target_id = int(str(requested))
         except ValueError:
             raise errors.INVALID_PARTNER_ID(requested) from None
-        target = db.get(Partner, target_id)
+        target = partner_service.find(db, target_id)
         if target is None or target.parent_id != ks.partner_id or not ks.is_admin:
             raise errors.PARTNER_ACCESS_FORBIDDEN(ks.partner_id, target_id)
         return target

@@ -16,6 +16,15 @@ from keyframe.users.passwords import hash_password, password_problem, verify_pas
 
 _EMAIL = re.compile(r"^[^@\s;,|]+@[^@\s;,|]+\.[^@\s;,|]+$")
 MAX_NAME_LENGTH = 256
+# Partner ids are 32-bit integers in the schema; upstream's system partners are small negatives.
+MIN_PARTNER_ID, MAX_PARTNER_ID = -(2**31), 2**31 - 1
+
+
+def find(db: Session, partner_id: int | None) -> Partner | None:
+    """The partner with this id, or None (also for ids no partner can have, such as 64-bit numbers)."""
+    if partner_id is None or not MIN_PARTNER_ID <= partner_id <= MAX_PARTNER_ID:
+        return None
+    return db.get(Partner, partner_id)
 
 
 def new_secret() -> str:
@@ -55,7 +64,7 @@ def register(db: Session, reg: Registration) -> tuple[Partner, User]:
         raise errors.PARTNER_REGISTRATION_ERROR(problem)
     if db.scalar(select(func.count()).select_from(User).where(User.login_id == login)):
         raise errors.DUPLICATE_USER_BY_LOGIN_ID(login)
-    if reg.parent_id is not None and db.get(Partner, reg.parent_id) is None:
+    if reg.parent_id is not None and find(db, reg.parent_id) is None:
         raise errors.INVALID_PARTNER_ID(reg.parent_id)
 
     partner = Partner(
@@ -88,7 +97,7 @@ def register(db: Session, reg: Registration) -> tuple[Partner, User]:
 
 
 def get(db: Session, partner_id: int) -> Partner:
-    partner = db.get(Partner, partner_id)
+    partner = find(db, partner_id)
     if partner is None:
         raise errors.INVALID_PARTNER_ID(partner_id)
     return partner
@@ -98,7 +107,7 @@ def visible_to(caller: Partner, partner_id: int, db: Session) -> Partner:
     """A partner the caller may read: itself or one of its children."""
     if partner_id == caller.id:
         return caller
-    partner = db.get(Partner, partner_id)
+    partner = find(db, partner_id)
     if partner is None or partner.parent_id != caller.id:
         raise errors.INVALID_PARTNER_ID(partner_id)
     return partner
@@ -112,17 +121,19 @@ def check_admin_credentials(db: Session, partner_id: int, email: str, password: 
     The password is always verified (against a dummy hash when the login is unknown) so timing does not
     tell which part was wrong.
     """
-    user = db.scalar(
-        select(User).where(User.login_id == normalize_login(email), User.partner_id == partner_id)
-    )
+    partner = find(db, partner_id)
+    user = None
+    if partner is not None:
+        user = db.scalar(
+            select(User).where(User.login_id == normalize_login(email), User.partner_id == partner.id)
+        )
     password_ok = verify_password(user.password_hash if user else None, password)
-    partner = db.get(Partner, partner_id)
     if (
         user is None
+        or partner is None
         or not password_ok
         or not user.is_admin
         or user.status != UserStatus.ACTIVE
-        or partner is None
         or partner.status not in (PartnerStatus.ACTIVE, PartnerStatus.READ_ONLY)
     ):
         raise errors.USER_DATA_ERROR()
