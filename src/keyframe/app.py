@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from keyframe import __version__
@@ -67,16 +67,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def home(_request: Request) -> Response:
         return HTMLResponse(HOME_PAGE.format(version=__version__))
 
-    app = Starlette(
-        routes=[
-            Route("/api_v3", api.handle, methods=["GET", "POST"]),
-            Route("/api_v3/{rest:path}", api.handle, methods=["GET", "POST"]),
-            Route("/healthz", health),
-            Route("/", home),
-        ],
-        lifespan=lifespan,
-    )
+    app = Starlette(routes=[Route("/healthz", health), Route("/", home)], lifespan=lifespan)
     app.state.services = services
+    app.add_middleware(ApiV3Prefix, endpoint=request_response(api.handle))
     app.add_middleware(AccessLog)
     app.add_middleware(CollapseSlashes)
     return app
@@ -101,6 +94,22 @@ class CollapseSlashes:
         if scope["type"] == "http" and "//" in scope["path"]:
             scope = dict(scope, path=_SLASHES.sub("/", scope["path"]))
         await self.app(scope, receive, send)
+
+
+class ApiV3Prefix:
+    """Everything under ``/api_v3`` goes to the api_v3 endpoint, whatever the path holds (a router's path
+    pattern would turn an encoded newline into a plain 404 instead of a Kaltura error)."""
+
+    def __init__(self, app: ASGIApp, endpoint: ASGIApp) -> None:
+        self.app = app
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == "/api_v3" or path.startswith("/api_v3/")):
+            await self.endpoint(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 class AccessLog:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from keyframe.auth import roles
@@ -10,6 +11,7 @@ from keyframe.ks import Privileges, encode_v1, encode_v2
 from keyframe.partners.models import Partner
 
 DEFAULT_MAX_EXPIRY = 86_400
+_POSITIVE = re.compile(r"[0-9]{1,18}")
 
 
 def validate_privileges(text: str | None) -> Privileges:
@@ -23,9 +25,16 @@ def validate_privileges(text: str | None) -> Privileges:
         except roles.UnknownRole:
             raise errors.UNKNOWN_ROLE_ID() from None
     for limit in privileges.values("actionslimit"):
-        if not limit.isdigit() or int(limit) <= 0:
+        if positive_int(limit) is None:
             raise errors.INVALID_ACTIONS_LIMIT()
     return privileges
+
+
+def positive_int(text: str | None) -> int | None:
+    """A privilege value such as ``actionslimit:N`` as a positive number (ASCII digits only), or None."""
+    if text is None or not _POSITIVE.fullmatch(text) or int(text) == 0:
+        return None
+    return int(text)
 
 
 def capped_expiry(partner: Partner, expiry: int) -> int:

@@ -11,6 +11,13 @@ from sqlalchemy.orm import Session
 from keyframe.auth.models import KsState
 from keyframe.ks import KS
 
+# ``expires_at`` is a 64-bit column; a KS may claim any expiry at all.
+_MAX_TIME = 2**62
+
+
+def _expiry(ks: KS) -> int:
+    return max(-_MAX_TIME, min(ks.valid_until, _MAX_TIME))
+
 
 def revocation_key(ks: KS) -> str:
     """``session.end`` revokes a whole ``sessionid`` group when the KS has one, else the KS itself."""
@@ -30,14 +37,14 @@ def is_revoked(db: Session, ks: KS) -> bool:
 
 def revoke(db: Session, ks: KS) -> None:
     key = revocation_key(ks)
-    insert = _insert(db).values(key=key, partner_id=ks.partner_id, revoked=True, expires_at=ks.valid_until)
+    insert = _insert(db).values(key=key, partner_id=ks.partner_id, revoked=True, expires_at=_expiry(ks))
     db.execute(insert.on_conflict_do_update(index_elements=["key"], set_={"revoked": True}))
 
 
 def count_action(db: Session, ks: KS) -> int:
     """Count one use of the KS and return the total so far (atomic on SQLite and PostgreSQL)."""
     insert = _insert(db).values(
-        key=ks.ks_id, partner_id=ks.partner_id, revoked=False, actions_used=1, expires_at=ks.valid_until
+        key=ks.ks_id, partner_id=ks.partner_id, revoked=False, actions_used=1, expires_at=_expiry(ks)
     )
     upsert = insert.on_conflict_do_update(
         index_elements=["key"], set_={"actions_used": KsState.actions_used + 1}

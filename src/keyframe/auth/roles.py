@@ -7,6 +7,8 @@ extend this (the users/roles work). Resolution follows upstream's order (youtube
 
 from __future__ import annotations
 
+import re
+
 from keyframe.ks import KS
 
 ALL = "*"
@@ -33,6 +35,9 @@ SYSTEM_ROLES: dict[str, frozenset[str]] = {
 }
 
 
+_ROLE_ID = re.compile(r"-?[0-9]+")
+
+
 class UnknownRole(LookupError):
     pass
 
@@ -45,8 +50,8 @@ def role_permissions(name: str) -> frozenset[str]:
     """A role's permissions by system name; ``null`` is the empty role."""
     if name == "null":
         return frozenset()
-    if name.lstrip("-").isdigit():
-        if int(name) < 0:
+    if _ROLE_ID.fullmatch(name):
+        if name.startswith("-"):
             raise InvalidRole(name)
         raise UnknownRole(name)  # numeric ids name stored roles, which the foundation does not have
     try:

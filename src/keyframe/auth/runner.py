@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from keyframe.auth import ks_state, roles
+from keyframe.auth import issue, ks_state, roles
 from keyframe.auth.context import RequestContext
 from keyframe.auth.ks_validation import RequestOrigin, peek_partner
 from keyframe.kapi import errors
@@ -82,7 +82,7 @@ class ActionRunner:
             text, partner.admin_secrets, self.origin, lambda k: ks_state.is_revoked(db, k)
         )
         if ks.privileges.has("actionslimit"):
-            limit = _positive_int(ks.privileges.first("actionslimit"))
+            limit = issue.positive_int(ks.privileges.first("actionslimit"))
             if limit is None or ks_state.count_action(db, ks) > limit:
                 raise errors.invalid_ks("EXCEEDED_ACTIONS_LIMIT")
         blocked = _BLOCKED.get(partner.status)
@@ -103,9 +103,3 @@ class ActionRunner:
         if target is None or target.parent_id != ks.partner_id or not ks.is_admin:
             raise errors.PARTNER_ACCESS_FORBIDDEN(ks.partner_id, target_id)
         return target
-
-
-def _positive_int(text: str | None) -> int | None:
-    if text is None or not text.isdigit() or int(text) <= 0:
-        return None
-    return int(text)

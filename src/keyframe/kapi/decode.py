@@ -9,6 +9,7 @@ is an empty array or map; unknown and read-only properties are ignored.
 from __future__ import annotations
 
 import math
+import re
 from enum import Enum
 from typing import Any
 
@@ -18,6 +19,7 @@ from keyframe.kapi.types import FieldInfo, KalturaObjectBase, classify
 NULL_SUFFIX = "__null"
 _INT_LIMIT = 1 << 63
 _MAX_DEPTH = 16
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 
 
 class Missing:
@@ -50,7 +52,7 @@ def decode_object(
     value: Any, declared: type[KalturaObjectBase], name: str, depth: int = 0
 ) -> KalturaObjectBase:
     if not isinstance(value, dict):
-        raise errors.INVALID_OBJECT_TYPE(_text(value)[:100] if value is not None else name)
+        raise errors.INVALID_OBJECT_TYPE(value[:100] if isinstance(value, str) else name)
     cls = declared
     object_type = value.get("objectType")
     if object_type not in (None, ""):
@@ -93,14 +95,20 @@ def _field(raw: Any, info: FieldInfo, name: str, depth: int) -> Any:
     return decode_value(raw, info.kind, info.type, name, depth)
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, name: str, expected: str) -> str:
+    """A primitive request value as text; anything else (a file part, an object) is the wrong format."""
     if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int | float):
-        return repr(value) if isinstance(value, float) else str(value)
-    raise TypeError
+        text = value
+    elif isinstance(value, bool):
+        text = "1" if value else "0"
+    elif isinstance(value, int | float):
+        text = repr(value) if isinstance(value, float) else str(value)
+    else:
+        raise errors.PROPERTY_VALIDATION_WRONG_FORMAT(name, expected)
+    if _BAD_CHARS.search(text):
+        # NUL and lone surrogates cannot be stored, logged or encoded safely anywhere downstream.
+        raise errors.INVALID_PARAMETER_CHAR(name)
+    return text
 
 
 def _scalar(value: Any, typ: type, name: str) -> Any:
@@ -110,11 +118,10 @@ def _scalar(value: Any, typ: type, name: str) -> Any:
         raise errors.PROPERTY_VALIDATION_WRONG_FORMAT(name, typ.__name__)
     if value is None:
         return MISSING
-    text = _text(value).strip() if typ is not str else _text(value)
+    text = _text(value, name, typ.__name__)
     if typ is str:
-        if "\x00" in text:
-            raise errors.INVALID_PARAMETER_CHAR(name)
         return text
+    text = text.strip()
     if text == "":
         return MISSING
     if typ is bool:
@@ -150,7 +157,7 @@ def _enum(value: Any, typ: type[Enum], name: str) -> Any:
         if value is None or is_empty_marker(value):
             return MISSING
         raise errors.INVALID_ENUM_VALUE("", name, typ.__name__)
-    text = _text(value).strip()
+    text = _text(value, name, _kaltura_name(typ)).strip()
     if text == "":
         return MISSING
     lowered = text.lower()

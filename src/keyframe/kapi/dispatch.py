@@ -21,7 +21,8 @@ from keyframe.kapi.types import KalturaObjectBase
 
 log = logging.getLogger(__name__)
 
-_REFERENCE = re.compile(r"\{(\d+):result((?::[^{}:]*)*)\}")
+_REFERENCE = re.compile(r"\{([0-9]{1,9}):result((?::[^{}:]*)*)\}")
+_SUB_REQUEST_KEY = re.compile(r"[0-9]{1,9}")
 _MAX_DEPTH = 32
 # Keys a multirequest shares with each sub-request that does not set them itself.
 _SHARED_KEYS = ("ks", "partnerId", "clientTag", "apiVersion", "language", "responseProfile")
@@ -44,9 +45,11 @@ def dispatch(params: dict[str, Any], registry: Registry, runner: Runner) -> Any:
 def dispatch_multi(params: dict[str, Any], registry: Registry, runner: Runner) -> list[Any]:
     """Run the numbered sub-requests in ascending order; result N is the N-th one (1-based)."""
     shared = {k: params[k] for k in _SHARED_KEYS if k in params}
-    numbered = sorted((int(k), v) for k, v in params.items() if k.isdigit() and isinstance(v, dict))
+    numbered = sorted(
+        (int(k), k, v) for k, v in params.items() if _SUB_REQUEST_KEY.fullmatch(k) and isinstance(v, dict)
+    )
     results: list[Any] = []
-    for _, sub in numbered:
+    for _, _, sub in numbered:
         call = partial(_call_with_references, {**shared, **sub}, results, registry, runner)
         results.append(_guarded(call))
     return results
@@ -119,7 +122,7 @@ def _step(value: Any, step: str) -> Any:
         names = {f.name for f in type(value).field_infos()} - value.hidden
         return getattr(value, step) if step in names else None
     if isinstance(value, list):
-        return value[int(step)] if step.isdigit() and int(step) < len(value) else None
+        return value[int(step)] if _SUB_REQUEST_KEY.fullmatch(step) and int(step) < len(value) else None
     if isinstance(value, dict):
         return value.get(step)
     return None

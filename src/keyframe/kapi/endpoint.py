@@ -117,8 +117,10 @@ def render(result: Any, response_format: int, multirequest: bool, elapsed: float
 
 
 def _format(collected: dict[str, Any]) -> int:
+    # Compared loosely, as upstream's PHP does: "1" and 1 both ask for JSON.
     value = collected.get("format")
-    return serialize.FORMAT_JSON if isinstance(value, str) and value.strip() == "1" else serialize.FORMAT_XML
+    is_json = isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip() == "1"
+    return serialize.FORMAT_JSON if is_json else serialize.FORMAT_XML
 
 
 def _header_ks(request: Request) -> str | None:

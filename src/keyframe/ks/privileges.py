@@ -8,15 +8,28 @@ privilege and is stored as the pair ``all:*``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 WILDCARD = ("all", "*")
+# Privileges that restrict where a KS may be used; checked on every request that carries the KS.
+RESTRICTIONS = frozenset({"iprestrict", "urirestrict"})
 
 
 @dataclass(frozen=True, slots=True)
 class Privileges:
     items: tuple[tuple[str, str], ...] = ()
+    # Derived from items when built (not compared, hashed or shown): whether any item is a restriction,
+    # so that the usual unrestricted KS skips the IP and URI checks without scanning its items.
+    restricted: bool = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        restricted = False
+        for name, _ in self.items:
+            if name in RESTRICTIONS:
+                restricted = True
+                break
+        object.__setattr__(self, "restricted", restricted)
 
     @classmethod
     def parse(cls, text: str | None) -> Privileges:
@@ -82,6 +95,8 @@ class Privileges:
 
     def ip_allowed(self, client_ip: str | None) -> bool:
         """``iprestrict:<ip>[/<ip>…]``: the request's address must equal one of the listed ones exactly."""
+        if not self.restricted:
+            return True
         restrictions = self.values("iprestrict")
         if not restrictions:
             return True
@@ -96,19 +111,38 @@ class Privileges:
         this is a superset). A pattern without ``?`` is matched against the path alone, so text placed in
         the query string can never satisfy a pattern meant for the path.
         """
+        if not self.restricted:
+            return True
         restrictions = self.values("urirestrict")
         if not restrictions:
             return True
-        full = f"{path}?{query}" if query else path
-        return all(
-            any(_uri_pattern(p).fullmatch(full if "?" in p else path) for p in raw.split("|") if p)
-            for raw in restrictions
-        )
+        for raw in restrictions:
+            on_path, on_full = _uri_matchers(raw)
+            if on_path is not None and on_path.fullmatch(path):
+                continue
+            if on_full is not None and on_full.fullmatch(f"{path}?{query}" if query else path):
+                continue
+            return False
+        return True
 
 
 _EMPTY = Privileges()
 
 
 @lru_cache(maxsize=1024)
-def _uri_pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+def _uri_matchers(raw: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The ``|``-separated patterns of one ``urirestrict`` as two regexes: those matched against the path
+    alone, and those with ``?`` matched against ``path?query``. Either is None when it has no pattern."""
+    patterns = [p for p in raw.split("|") if p]
+    return (
+        _any_of([p for p in patterns if "?" not in p]),
+        _any_of([p for p in patterns if "?" in p]),
+    )
+
+
+def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
+    """One regex that fully matches what any of the patterns does (``*``: any run of characters)."""
+    if not patterns:
+        return None
+    sources = (".*".join(re.escape(part) for part in pattern.split("*")) for pattern in patterns)
+    return re.compile("|".join(f"(?:{source})" for source in sources), re.DOTALL)
