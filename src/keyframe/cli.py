@@ -7,12 +7,15 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from keyframe.config import Settings
 from keyframe.kapi.errors import KalturaAPIException
@@ -41,6 +44,19 @@ def _services() -> Any:
     from keyframe.services import Services
 
     return Services.create(_settings())
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """One database transaction for a command; a Kaltura error ends the command with its message."""
+    services = _services()
+    try:
+        with services.db.transaction() as db:
+            yield db
+    except KalturaAPIException as error:
+        raise _fail(error.message) from None
+    finally:
+        services.close()
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -176,20 +192,14 @@ def partner_create(
     from keyframe.partners import service
 
     _upgrade(_settings())
-    services = _services()
-    try:
-        with services.db.transaction() as db:
-            partner, _ = service.register(
-                db,
-                service.Registration(
-                    name=name, admin_email=admin_email, admin_password=admin_password, parent_id=parent_id
-                ),
-            )
-            data = _partner_json(partner, with_secrets=as_json)
-    except KalturaAPIException as error:
-        raise _fail(error.message) from None
-    finally:
-        services.close()
+    with _transaction() as db:
+        partner, _ = service.register(
+            db,
+            service.Registration(
+                name=name, admin_email=admin_email, admin_password=admin_password, parent_id=parent_id
+            ),
+        )
+        data = _partner_json(partner, with_secrets=as_json)
     _print_partner(data, as_json)
 
 
@@ -204,14 +214,8 @@ def partner_show(
     """Show a partner; secrets only with --secrets."""
     from keyframe.partners import service
 
-    services = _services()
-    try:
-        with services.db.transaction() as db:
-            data = _partner_json(service.get(db, partner_id), with_secrets=show_secrets)
-    except KalturaAPIException as error:
-        raise _fail(error.message) from None
-    finally:
-        services.close()
+    with _transaction() as db:
+        data = _partner_json(service.get(db, partner_id), with_secrets=show_secrets)
     _print_partner(data, as_json)
 
 
@@ -224,14 +228,8 @@ def partner_status(
     from keyframe.partners import service
     from keyframe.partners.models import PartnerStatus
 
-    services = _services()
-    try:
-        with services.db.transaction() as db:
-            service.set_status(db, partner_id, PartnerStatus[status.value])
-    except KalturaAPIException as error:
-        raise _fail(error.message) from None
-    finally:
-        services.close()
+    with _transaction() as db:
+        service.set_status(db, partner_id, PartnerStatus[status.value])
     console.print(f"partner {partner_id} is now {status.value}")
 
 
@@ -259,25 +257,19 @@ def ks_generate(
     from keyframe.partners import service
     from keyframe.partners.models import PartnerStatus
 
-    services = _services()
-    try:
-        with services.db.transaction() as db:
-            account = service.get(db, partner)
-            if account.status not in (PartnerStatus.ACTIVE, PartnerStatus.READ_ONLY):
-                raise _fail(
-                    f"partner {partner} is {PartnerStatus(account.status).name}: it cannot start sessions"
-                )
-            text = issue.issue(
-                account,
-                type=SessionType.ADMIN if type is KsTypeName.admin else SessionType.USER,
-                user_id=user,
-                privileges=issue.validate_privileges(privileges),
-                expiry=issue.capped_expiry(account, expiry),
+    with _transaction() as db:
+        account = service.get(db, partner)
+        if account.status not in (PartnerStatus.ACTIVE, PartnerStatus.READ_ONLY):
+            raise _fail(
+                f"partner {partner} is {PartnerStatus(account.status).name}: it cannot start sessions"
             )
-    except KalturaAPIException as error:
-        raise _fail(error.message) from None
-    finally:
-        services.close()
+        text = issue.issue(
+            account,
+            type=SessionType.ADMIN if type is KsTypeName.admin else SessionType.USER,
+            user_id=user,
+            privileges=issue.validate_privileges(privileges),
+            expiry=issue.capped_expiry(account, expiry),
+        )
     typer.echo(text)
 
 
