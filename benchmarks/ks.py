@@ -1,17 +1,21 @@
 """KS v2 validation throughput against the bare crypto floor, measured side by side.
 
-Run: ``.venv/bin/python benchmarks/ks.py`` (about half a minute; ``--quick`` for a smoke run).
+Run: ``.venv/bin/python benchmarks/ks.py`` (about 10 seconds; ``--quick`` for a smoke run; ``--strict``
+to exit with status 1 when a target is missed).
 
-Three variants run over the same realistic tokens, interleaved in rounds so machine noise hits them all
-alike; each figure is the median over the rounds, and only ratios measured in this run are judged:
+The variants run over the same realistic tokens, interleaved in rounds (alternating order) so machine
+noise hits them all alike; each figure is the median over the rounds, and only ratios measured in this
+run are judged:
 
 * floor: the least work any validator must do for a v2 token: AES-128-CBC decrypt its ciphertext with a
   fresh ``cryptography`` CBC decryptor (the key schedule built once per secret, as a server would), strip
   the zero padding and compare ``SHA1(body)`` with the digest in front. No base64, no field parsing.
 * uncached: ``KsValidator(cache_size=0).validate(...)`` of every distinct token: base64, decrypt, verify,
   parse the fields and privileges, then expiry, IP and URI checks and the revocation callback.
-* cached: ``KsValidator()`` (the default cache) validating tokens it has seen before: the same checks
-  (expiry, IP, URI, revocation) but no decryption.
+* cached: ``KsValidator()`` (the default cache) validating tokens it has seen before (1,000 of them in
+  turn): the same checks (expiry, IP, URI, revocation) but no decryption.
+* for information only: the floor's crypto with one CBC context reused across tokens (as the validator
+  does it), and base64 decoding plus splitting (``split_ks``).
 
 Revocation is an in-memory set lookup of the KS id here; in the server it is a database query, which the
 API benchmark (``benchmarks/api.py``) measures end to end.
@@ -96,6 +100,7 @@ def main() -> int:
     parser.add_argument("--tokens", type=int, default=20_000, help="distinct tokens per round")
     parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--quick", action="store_true", help="a smoke run: few tokens and rounds")
+    parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
     args = parser.parse_args()
     if args.quick:
         args.tokens, args.rounds = 2_000, 3
@@ -172,7 +177,7 @@ def main() -> int:
     cached_validator = KsValidator()
     for text in working_set:
         cached_validator.validate(text, secrets, ORIGIN, is_revoked)
-    repeats = max(1, args.tokens * 5 // len(working_set))
+    repeats = max(1, int(args.tokens) * 5 // len(working_set))
 
     def cached(_round: int) -> Callable[[], int]:
         validate = cached_validator.validate
@@ -247,7 +252,7 @@ def main() -> int:
         "(the validator reuses its context; the judged floor builds one per token, as plain use of the "
         "library does)"
     )
-    return 0 if uncached_ok and cached_ok else 1
+    return 0 if (uncached_ok and cached_ok) or not args.strict else 1
 
 
 if __name__ == "__main__":

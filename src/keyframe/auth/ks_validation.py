@@ -43,7 +43,7 @@ _Origin = tuple[str | None, str, str]
 _Entry = tuple[KS, str, float, dict[_Origin, str | None] | None]
 _EXACT = 2**53  # every int of smaller magnitude is exactly a float
 _MAX_ORIGINS = 16  # remembered restriction outcomes per cached KS
-_UNKNOWN = "?"
+_UNKNOWN = "?"  # an origin not checked yet (stored outcomes are None or a reason constant, never this)
 
 
 class KsValidator:
