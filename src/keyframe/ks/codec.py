@@ -212,74 +212,27 @@ def _v1_fields(info: str, signature: str) -> KS:
 
 # The keys a v2 KS keeps out of its privileges, and their places in _read_pairs' values.
 _FIELD_SLOT = {"_e": 0, "_t": 1, "_u": 2, "_m": 3, "_d": 4}
-_ABSENT = [None, None, None, None, None]
 
 
 def _v2_fields(partner_id: int, fields: bytes, ks_id: str) -> KS:
-    """Read the query string of a v2 KS. Pairs apply in order: a repeated ``_e``/``_t``/``_u``/``_m``/``_d``
-    takes its last value, every other pair is a privilege (duplicates kept, in order).
-
-    Tokens written by the PHP server, the official client and Keyframe put the privileges first, then
-    ``_e``, ``_t``, ``_u``; and a partner's tokens share a few privilege strings. So the part before
-    ``&_e=`` is read once and remembered (_read_head), and a tail of exactly ``_e=…&_t=…&_u=…`` is read
-    directly; anything else takes the general path, with the same result.
-    """
+    """Read the query string of a v2 KS: ``_e``/``_t``/``_u``/``_m``/``_d`` take their last value, every
+    other pair is a privilege (in order)."""
     try:
         text = fields.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise KsDecodeError("fields are not text") from exc
-    cut = text.find("&_e=")
-    if cut > 0:
-        head_values, privileges = _read_head(text[:cut])
-        tail = text[cut + 1 :]
-    elif text[:3] == "_e=":
-        head_values, privileges = None, _NO_PRIVILEGES
-        tail = text
-    else:
-        values, items = _read_pairs(text)
-        return _ks_from(partner_id, values, Privileges(tuple(items)) if items else _NO_PRIVILEGES, ks_id)
-    parts = tail.split("&")
-    if (
-        len(parts) == 3
-        and head_values is None
-        and parts[1][:3] == "_t="
-        and parts[2][:3] == "_u="
-        and "+" not in tail
-        and "%" not in parts[0]
-        and "%" not in parts[1]
-    ):
-        user_id = parts[2][3:]
-        return _new_ks(
-            partner_id,
-            _int_or(parts[0][3:], 0),
-            _int_or(parts[1][3:], 0),
-            _unquote_plus(user_id) if "%" in user_id else user_id,
-            privileges,
-            None,
-            None,
-            2,
-            ks_id,
-        )
-    values, items = _read_pairs(tail)
-    if head_values is not None:
-        values = [v if v is not None else h for v, h in zip(values, head_values, strict=True)]
-    if items:
-        privileges = Privileges((*privileges.items, *items))
-    return _ks_from(partner_id, values, privileges, ks_id)
-
-
-def _ks_from(partner_id: int, values: list[str | None], privileges: Privileges, ks_id: str) -> KS:
+    values, items = _read_pairs(text)
     valid_until, ks_type, user_id, master, data = values
-    return _new_ks(
-        partner_id,
-        0 if valid_until is None else _int_or(valid_until, 0),
-        0 if ks_type is None else _int_or(ks_type, 0),
-        user_id or "",
-        privileges,
-        None if master is None else _int_or(master, None),
-        data,
-        2,
-        ks_id,
+    return KS(
+        partner_id=partner_id,
+        valid_until=0 if valid_until is None else _int_or(valid_until, 0),
+        type=0 if ks_type is None else _int_or(ks_type, 0),
+        user_id=user_id or "",
+        privileges=Privileges(tuple(items)) if items else _NO_PRIVILEGES,
+        master_partner_id=None if master is None else _int_or(master, None),
+        additional_data=data,
+        version=2,
+        ks_id=ks_id,
     )
 
 
@@ -287,103 +240,18 @@ def _read_pairs(text: str) -> tuple[list[str | None], list[tuple[str, str]]]:
     """The raw values of ``_e``, ``_t``, ``_u``, ``_m``, ``_d`` (None where absent), and the privileges."""
     values: list[str | None] = [None, None, None, None, None]
     items: list[tuple[str, str]] = []
-    slot_of = _FIELD_SLOT.get
     for pair in text.split("&"):
         if not pair:
             continue
         key, _, value = pair.partition("=")
         if "%" in pair or "+" in pair:
-            key, value = _unquote_plus(key), _unquote_plus(value)
-        slot = slot_of(key)
+            key, value = unquote_plus(key), unquote_plus(value)
+        slot = _FIELD_SLOT.get(key)
         if slot is not None:
             values[slot] = value
         elif key:
             items.append((key, value))
     return values, items
-
-
-@lru_cache(maxsize=1024)
-def _read_head(text: str) -> tuple[list[str | None] | None, Privileges]:
-    """The pairs before ``&_e=``: normally privileges only. Cached, so the result is never mutated."""
-    values, items = _read_pairs(text)
-    return (None if values == _ABSENT else values), (Privileges(tuple(items)) if items else _NO_PRIVILEGES)
-
-
-# Percent-escapes of ASCII characters, both hex cases; anything else goes through unquote_plus.
-_ASCII_ESCAPES = {f"{b:02{case}}": chr(b) for b in range(128) for case in "xX"}
-
-
-def _unquote_plus(text: str) -> str:
-    """``urllib.parse.unquote_plus``, quicker when every escape is of an ASCII character."""
-    if "+" in text:
-        text = text.replace("+", " ")
-    if "%" not in text:
-        return text
-    # User ids are mostly e-mail addresses. Replacing "%40" can create no new escape, so when no "%"
-    # is left every escape was a "%40" and this is the exact result.
-    quick = text.replace("%40", "@")
-    if "%" not in quick:
-        return quick
-    first, *rest = text.split("%")
-    out = [first]
-    for part in rest:
-        char = _ASCII_ESCAPES.get(part[:2])
-        if char is None:
-            return unquote_plus(text)  # a non-ASCII or malformed escape: the library's exact rules
-        out.append(char)
-        out.append(part[2:])
-    return "".join(out)
-
-
-# A KS is a frozen dataclass; filling its slots directly skips the frozen __init__'s nine
-# object.__setattr__ calls (a third of the cost of building one). Same fields, same values.
-if KS.__slots__ != (
-    "partner_id",
-    "valid_until",
-    "type",
-    "user_id",
-    "privileges",
-    "master_partner_id",
-    "additional_data",
-    "version",
-    "ks_id",
-):  # pragma: no cover - a guard for whoever changes KS
-    raise RuntimeError("the fields of KS changed: update _new_ks")
-(
-    _set_partner_id,
-    _set_valid_until,
-    _set_type,
-    _set_user_id,
-    _set_privileges,
-    _set_master,
-    _set_data,
-    _set_version,
-    _set_ks_id,
-) = (getattr(KS, name).__set__ for name in KS.__slots__)
-
-
-def _new_ks(
-    partner_id: int,
-    valid_until: int,
-    ks_type: int,
-    user_id: str,
-    privileges: Privileges,
-    master_partner_id: int | None,
-    additional_data: str | None,
-    version: int,
-    ks_id: str,
-) -> KS:
-    ks: KS = object.__new__(KS)
-    _set_partner_id(ks, partner_id)
-    _set_valid_until(ks, valid_until)
-    _set_type(ks, ks_type)
-    _set_user_id(ks, user_id)
-    _set_privileges(ks, privileges)
-    _set_master(ks, master_partner_id)
-    _set_data(ks, additional_data)
-    _set_version(ks, version)
-    _set_ks_id(ks, ks_id)
-    return ks
 
 
 class _Decryptors(threading.local):
