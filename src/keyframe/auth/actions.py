@@ -48,7 +48,7 @@ def start(
     """The admin secret starts any session; the user secret only USER sessions."""
     partner = _startable(ctx, partnerId)
     admin_secret = _matching_admin_secret(partner, secret)
-    user_secret_ok = hmac.compare_digest(partner.secret.encode(), secret.encode())
+    user_secret_ok = any(hmac.compare_digest(s.encode(), secret.encode()) for s in partner.user_secrets)
     if admin_secret is None and not (type == SessionType.USER and user_secret_ok):
         raise errors.START_SESSION_ERROR(partner.id)
     return issue.issue(

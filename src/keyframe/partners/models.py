@@ -44,6 +44,11 @@ class Partner(Base):
     # Upstream caps session.start's expiry at ksMaxExpiryInSeconds (0/unset counts as 86400).
     ks_max_expiry: Mapped[int] = mapped_column(Integer, default=86_400)
     ks_version: Mapped[int] = mapped_column(Integer, default=2)
+    # After partner.rotateSecret the replaced secret keeps working until its grace period ends.
+    previous_admin_secret: Mapped[str] = mapped_column(String(64), default="")
+    previous_admin_secret_until: Mapped[int] = mapped_column(BigInteger, default=0)
+    previous_secret: Mapped[str] = mapped_column(String(64), default="")
+    previous_secret_until: Mapped[int] = mapped_column(BigInteger, default=0)
     # A parent may impersonate and operate on its children (upstream's partner groups, simplified).
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True, index=True)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now)
@@ -55,5 +60,15 @@ class Partner(Base):
 
     @property
     def admin_secrets(self) -> tuple[str, ...]:
-        """Every secret that may sign or verify a KS for this partner."""
+        """Every admin secret that may verify a KS now: the current one first (it signs new KSs), then a
+        replaced one still in its grace period."""
+        if self.previous_admin_secret and self.previous_admin_secret_until > time.time():
+            return (self.admin_secret, self.previous_admin_secret)
         return (self.admin_secret,)
+
+    @property
+    def user_secrets(self) -> tuple[str, ...]:
+        """Every user secret that may start a USER session now."""
+        if self.previous_secret and self.previous_secret_until > time.time():
+            return (self.secret, self.previous_secret)
+        return (self.secret,)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keyframe.db import Base
@@ -33,5 +33,19 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(256), default="")
     first_name: Mapped[str] = mapped_column(String(256), default="")
     last_name: Mapped[str] = mapped_column(String(256), default="")
+    screen_name: Mapped[str] = mapped_column(String(256), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(Text, default="")
+    partner_data: Mapped[str] = mapped_column(Text, default="")
+    external_id: Mapped[str] = mapped_column(String(256), default="")
+    is_account_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Comma-separated UserRole ids; empty means the session kind's default role.
+    role_ids: Mapped[str] = mapped_column(String(1024), default="")
+    # Privileges that replace the requested ones on login (upstream's ksPrivileges).
+    ks_privileges: Mapped[str] = mapped_column(Text, default="")
+    # Login throttling: consecutive wrong passwords, and the time before which logins are refused.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_login_at: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now)
     updated_at: Mapped[int] = mapped_column(BigInteger, default=now, onupdate=now)

@@ -1,0 +1,1 @@
+"""Roles, the permission catalogue and partner features."""
