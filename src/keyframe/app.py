@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 import time
@@ -36,13 +37,20 @@ HOME_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 use a Kaltura client or the <code>keyframe</code> command.</p></main></body></html>"""
 
 
-def load_actions() -> None:
-    """Import every domain's actions so they register themselves."""
-    from keyframe.auth import actions as _session
-    from keyframe.partners import actions as _partners
-    from keyframe.system import actions as _system
+# Every domain's actions module; importing one registers its actions.
+ACTION_MODULES = (
+    "keyframe.audit.actions",
+    "keyframe.auth.actions",
+    "keyframe.partners.actions",
+    "keyframe.roles.actions",
+    "keyframe.system.actions",
+    "keyframe.users.actions",
+)
 
-    del _session, _partners, _system
+
+def load_actions() -> None:
+    for name in ACTION_MODULES:
+        importlib.import_module(name)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:

@@ -233,6 +233,103 @@ def partner_status(
     console.print(f"partner {partner_id} is now {status.value}")
 
 
+@partner_app.command("features")
+def partner_features(
+    partner_id: Annotated[int, typer.Argument(help="Partner ID.")],
+    enable: Annotated[
+        list[str] | None, typer.Option("--enable", help="Feature to enable (repeatable).")
+    ] = None,
+    disable: Annotated[
+        list[str] | None, typer.Option("--disable", help="Feature to disable (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Enable or disable partner features (e.g. FEATURE_ENTITLEMENT); without options, list them."""
+    from keyframe.audit import service as audit
+    from keyframe.partners import service
+    from keyframe.roles import service as roles
+    from keyframe.roles.catalogue import FEATURE_NAMES
+
+    with _transaction() as db:
+        partner = service.get(db, partner_id)
+        before = roles.features(db, partner.id)
+        after = roles.set_features(db, partner.id, enable or [], disable or [])
+        if after != before:
+            audit.record(
+                db,
+                partner_id=partner.id,
+                action="partner.features.changed",
+                object_type="KalturaPartner",
+                object_id=str(partner.id),
+                data={"enabled": sorted(after - before), "disabled": sorted(before - after), "via": "cli"},
+            )
+    if as_json:
+        typer.echo(json.dumps({"partnerId": partner_id, "features": sorted(after)}))
+        return
+    for name in sorted(FEATURE_NAMES):
+        console.print(f"{'[green]on [/green]' if name in after else 'off'}  {name}")
+
+
+class SecretTypeName(StrEnum):
+    admin = "admin"
+    user = "user"
+
+
+@partner_app.command("rotate-secret")
+def partner_rotate_secret(
+    partner_id: Annotated[int, typer.Argument(help="Partner ID.")],
+    type: Annotated[SecretTypeName, typer.Option("--type", help="Which secret to replace.")],
+    grace: Annotated[
+        int,
+        typer.Option(
+            help="Seconds the replaced secret keeps working (0 retires it at once; at most 30 days). "
+            "Rotating again within this time retires the older secret at once."
+        ),
+    ] = 86_400,
+    show: Annotated[bool, typer.Option("--show", help="Print the new secret.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, the new secret included.")] = False,
+) -> None:
+    """Replace a partner's admin or user secret; the old one works for the grace period."""
+    from keyframe.audit import service as audit
+    from keyframe.partners import service
+
+    with _transaction() as db:
+        partner = service.get(db, partner_id)
+        secret = service.rotate_secret(db, partner, type.value, grace)
+        until = (
+            partner.previous_admin_secret_until
+            if type is SecretTypeName.admin
+            else partner.previous_secret_until
+        )
+        audit.record(
+            db,
+            partner_id=partner.id,
+            action="partner.secret.rotated",
+            object_type="KalturaPartner",
+            object_id=str(partner.id),
+            data={"kind": type.value, "graceSeconds": grace, "via": "cli"},
+        )
+    if as_json:
+        data = {
+            "partnerId": partner_id,
+            "type": type.value,
+            "secret": secret,
+            "previousValidUntil": until or None,
+        }
+        typer.echo(json.dumps(data))
+        return
+    console.print(f"Rotated the {type.value} secret of partner {partner_id}.")
+    if until:
+        ends = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(until))
+        console.print(f"The previous {type.value} secret works until {ends}.")
+    else:
+        console.print(f"The previous {type.value} secret no longer works.")
+    if show:
+        typer.echo(secret)
+    else:
+        console.print(f"See the new secret with: keyframe partner show {partner_id} --secrets")
+
+
 # --- KS ------------------------------------------------------------------------------------------
 
 
@@ -267,7 +364,7 @@ def ks_generate(
             account,
             type=SessionType.ADMIN if type is KsTypeName.admin else SessionType.USER,
             user_id=user,
-            privileges=issue.validate_privileges(privileges),
+            privileges=issue.validate_privileges(db, account, privileges),
             expiry=issue.capped_expiry(account, expiry),
         )
     typer.echo(text)

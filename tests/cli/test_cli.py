@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from keyframe.audit.models import AuditEvent
 from keyframe.cli import app
 from keyframe.ks import decode_v2, encode_v1, split_ks
+from keyframe.partners.models import Partner
 from keyframe.services import Services
 
 runner = CliRunner()
@@ -139,3 +143,79 @@ def test_demo_creates_the_partner_once(env: dict[str, str], tmp_path: Path) -> N
     assert oct((tmp_path / "demo-admin.txt").stat().st_mode & 0o777) == "0o600"
     # No secret is printed by default.
     assert "Secrets:    keyframe partner show" in second
+
+
+def test_partner_rotate_secret(env: dict[str, str], services: Services) -> None:
+    data = create(env)
+    pid = str(data["id"])
+    plain = run(env, "partner", "rotate-secret", pid, "--type", "admin")
+    shown = json.loads(run(env, "partner", "show", pid, "--secrets", "--json"))
+    new_admin = shown["adminSecret"]
+    assert new_admin != data["adminSecret"] and len(new_admin) == 32
+    assert shown["secret"] == data["secret"]
+    assert new_admin not in plain and "works until" in plain  # secrets are shown only on request
+
+    shown_user = run(env, "partner", "rotate-secret", pid, "--type", "user", "--grace", "0", "--show")
+    user_secret = json.loads(run(env, "partner", "show", pid, "--secrets", "--json"))["secret"]
+    assert user_secret in shown_user and "no longer works" in shown_user
+
+    rotated = json.loads(
+        run(env, "partner", "rotate-secret", pid, "--type", "admin", "--grace", "60", "--json")
+    )
+    assert rotated["partnerId"] == data["id"] and rotated["type"] == "admin"
+    assert (
+        rotated["secret"]
+        == json.loads(run(env, "partner", "show", pid, "--secrets", "--json"))["adminSecret"]
+    )
+    assert abs(rotated["previousValidUntil"] - (time.time() + 60)) < 30
+    with services.db.transaction() as db:
+        partner = db.get_one(Partner, data["id"])
+        assert partner.admin_secrets == (rotated["secret"], new_admin)  # the first admin secret is retired
+        recorded = list(db.scalars(select(AuditEvent).where(AuditEvent.action == "partner.secret.rotated")))
+        assert [json.loads(e.data) for e in recorded] == [
+            {"kind": "admin", "graceSeconds": 86_400, "via": "cli"},
+            {"kind": "user", "graceSeconds": 0, "via": "cli"},
+            {"kind": "admin", "graceSeconds": 60, "via": "cli"},
+        ]
+
+
+def test_partner_rotate_secret_refuses_bad_input(env: dict[str, str]) -> None:
+    data = create(env)
+    pid = str(data["id"])
+    too_long = runner.invoke(
+        app, ["partner", "rotate-secret", pid, "--type", "admin", "--grace", "2592001"], env=env
+    )
+    assert too_long.exit_code == 1 and "max value of 2592000" in too_long.output
+    negative = runner.invoke(
+        app, ["partner", "rotate-secret", pid, "--type", "user", "--grace", "-5"], env=env
+    )
+    assert negative.exit_code == 1 and "min value of 0" in negative.output
+    assert runner.invoke(app, ["partner", "rotate-secret", pid, "--type", "partner"], env=env).exit_code == 2
+    assert (
+        runner.invoke(app, ["partner", "rotate-secret", "999999", "--type", "admin"], env=env).exit_code == 1
+    )
+    shown = json.loads(run(env, "partner", "show", pid, "--secrets", "--json"))
+    assert (shown["adminSecret"], shown["secret"]) == (data["adminSecret"], data["secret"])
+
+
+def test_partner_features(env: dict[str, str]) -> None:
+    data = create(env)
+    pid = str(data["id"])
+    assert json.loads(run(env, "partner", "features", pid, "--json"))["features"] == []
+    out = run(
+        env,
+        "partner",
+        "features",
+        pid,
+        "--enable",
+        "FEATURE_ENTITLEMENT",
+        "--enable",
+        "CONTENTDISTRIBUTION_PLUGIN_PERMISSION",
+        "--json",
+    )
+    assert json.loads(out)["features"] == ["CONTENTDISTRIBUTION_PLUGIN_PERMISSION", "FEATURE_ENTITLEMENT"]
+    out = run(env, "partner", "features", pid, "--disable", "FEATURE_ENTITLEMENT", "--json")
+    assert json.loads(out)["features"] == ["CONTENTDISTRIBUTION_PLUGIN_PERMISSION"]
+    assert "on   CONTENTDISTRIBUTION_PLUGIN_PERMISSION" in run(env, "partner", "features", pid)
+    bad = runner.invoke(app, ["partner", "features", pid, "--enable", "NOPE"], env=env)
+    assert bad.exit_code == 1 and "NOPE" in bad.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import time
 
+from keyframe.audit.service import record_for
 from keyframe.auth import issue, ks_state
 from keyframe.auth.context import RequestContext
 from keyframe.auth.ks_validation import peek_partner
@@ -12,11 +13,12 @@ from keyframe.auth.objects import KalturaSessionInfo
 from keyframe.auth.roles import ADMIN_PUBLISHER_MANAGE
 from keyframe.kapi import errors
 from keyframe.kapi.registry import KsPolicy, api_action
-from keyframe.ks import KS, SessionType
+from keyframe.ks import KS, KsDecodeError, SessionType, decode_v1, decode_v2, split_ks
 from keyframe.partners import service as partner_service
 from keyframe.partners.models import Partner, PartnerStatus
 
 _CAN_START = (PartnerStatus.ACTIVE, PartnerStatus.READ_ONLY)
+_MAX_AUDITED_PRIVILEGES = 512
 
 
 def _matching_admin_secret(partner: Partner, secret: str) -> str | None:
@@ -51,14 +53,55 @@ def start(
     user_secret_ok = any(hmac.compare_digest(s.encode(), secret.encode()) for s in partner.user_secrets)
     if admin_secret is None and not (type == SessionType.USER and user_secret_ok):
         raise errors.START_SESSION_ERROR(partner.id)
-    return issue.issue(
+    ks_text = issue.issue(
         partner,
         type=type,
         user_id=userId,
-        privileges=issue.validate_privileges(privileges),
+        privileges=issue.validate_privileges(ctx.db, partner, privileges),
         expiry=issue.capped_expiry(partner, expiry),
         signing_secret=admin_secret if type == SessionType.ADMIN else None,
     )
+    if admin_secret is not None:
+        _audit_admin_secret_use(ctx, "session.start.admin_secret", partner, partner, admin_secret, ks_text)
+    return ks_text
+
+
+def _audit_admin_secret_use(
+    ctx: RequestContext, action: str, owner: Partner, target: Partner, secret: str, ks_text: str
+) -> None:
+    """Record that ``owner``'s admin secret minted ``ks_text`` (a KS of ``target``): by KS id, never by
+    its text, with whether the secret was one replaced by a rotation and still in its grace period."""
+    ks = _issued(ks_text, target)
+    data: dict[str, object] = {
+        "sessionType": ks.type,
+        "validUntil": ks.valid_until,
+        "previousSecret": secret != owner.admin_secret,
+    }
+    if str(ks.privileges):
+        data["privileges"] = str(ks.privileges)[:_MAX_AUDITED_PRIVILEGES]
+    if target.id != owner.id:
+        data["impersonatedPartnerId"] = target.id
+    record_for(
+        ctx,
+        action,
+        object_type="KalturaPartner",
+        object_id=str(target.id),
+        partner_id=owner.id,
+        user_id=ks.user_id,
+        ks_id=ks.ks_id,
+        data=data,
+    )
+
+
+def _issued(ks_text: str, partner: Partner) -> KS:
+    """Read back a KS just issued for ``partner``."""
+    try:
+        version, partner_id, payload = split_ks(ks_text)
+        if version == 2:
+            return decode_v2(partner_id, payload, partner.admin_secrets)[0]
+        return decode_v1(payload, partner.admin_secrets)[0]
+    except KsDecodeError:  # pragma: no cover - it was just signed with one of these secrets
+        raise errors.INTERNAL_SERVERL_ERROR() from None
 
 
 @api_action("session", "end", ks=KsPolicy.OPTIONAL)
@@ -96,19 +139,22 @@ def impersonate(
 ) -> str:
     """A KS for a child partner, authenticated with the parent's admin secret; ``_m`` names the parent."""
     parent = _startable(ctx, partnerId)
-    if _matching_admin_secret(parent, secret) is None:
+    parent_secret = _matching_admin_secret(parent, secret)
+    if parent_secret is None:
         raise errors.START_SESSION_ERROR(parent.id)
     child = _startable(ctx, impersonatedPartnerId)
     if child.parent_id != parent.id:
         raise errors.PARTNER_ACCESS_FORBIDDEN(parent.id, child.id)
-    return issue.issue(
+    ks_text = issue.issue(
         child,
         type=type,
         user_id=userId,
-        privileges=issue.validate_privileges(privileges),
+        privileges=issue.validate_privileges(ctx.db, child, privileges),
         expiry=issue.capped_expiry(child, expiry),
         master_partner_id=parent.id,
     )
+    _audit_admin_secret_use(ctx, "session.impersonate.admin_secret", parent, child, parent_secret, ks_text)
+    return ks_text
 
 
 @api_action("session", "impersonateByKs", permissions=(ADMIN_PUBLISHER_MANAGE,))
@@ -129,7 +175,9 @@ def impersonate_by_ks(
     if remaining <= 0:
         raise errors.invalid_ks("EXPIRED")
     new_type = source.type if type is None else int(type)
-    new_privileges = source.privileges if privileges is None else issue.validate_privileges(privileges)
+    new_privileges = (
+        source.privileges if privileges is None else issue.validate_privileges(ctx.db, target, privileges)
+    )
     lifetime = issue.capped_expiry(target, expiry) if expiry is not None else remaining
     ks_text = issue.issue(
         target,

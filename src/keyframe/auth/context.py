@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,13 @@ class RequestContext:
     ks: KS | None = None
     ks_text: str | None = None
     partner: Partner | None = None
-    permissions: frozenset[str] = field(default_factory=lambda: roles.permissions_for(None))
+    permissions: frozenset[str] = frozenset({roles.ALWAYS_ALLOWED_ACTIONS})
+    # Writes that must happen even if the call fails (its own transaction is rolled back then).
+    failure_writes: list[Callable[[Session], object]] = field(default_factory=list)
+
+    def after_failure(self, write: Callable[[Session], object]) -> None:
+        """Run ``write`` in a transaction of its own if this call fails (e.g. count a wrong password)."""
+        self.failure_writes.append(write)
 
     def require_partner(self) -> Partner:
         if self.partner is None:

@@ -5,25 +5,22 @@ from __future__ import annotations
 import re
 import time
 
-from keyframe.auth import roles
+from sqlalchemy.orm import Session
+
 from keyframe.kapi import errors
 from keyframe.ks import Privileges, encode_v1, encode_v2
 from keyframe.partners.models import Partner
+from keyframe.roles import service as role_service
 
 DEFAULT_MAX_EXPIRY = 86_400
 _POSITIVE = re.compile(r"[0-9]{1,18}")
 
 
-def validate_privileges(text: str | None) -> Privileges:
+def validate_privileges(db: Session, partner: Partner, text: str | None) -> Privileges:
     """Reject what upstream rejects at session start: an unknown ``setrole``, a bad ``actionslimit``."""
     privileges = Privileges.parse(text)
     for role in privileges.values("setrole"):
-        try:
-            roles.role_permissions(role)
-        except roles.InvalidRole:
-            raise errors.INVALID_SET_ROLE() from None
-        except roles.UnknownRole:
-            raise errors.UNKNOWN_ROLE_ID() from None
+        role_service.validate_set_role(db, partner.id, role)
     for limit in privileges.values("actionslimit"):
         if positive_int(limit) is None:
             raise errors.INVALID_ACTIONS_LIMIT()

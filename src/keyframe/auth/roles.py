@@ -1,15 +1,10 @@
 """Roles and the permission names a request holds.
 
-Keyframe's foundation knows the system roles every partner shares; per-partner roles stored in the database
-extend this (the users/roles work). Resolution follows upstream's order (youtube-entitlement-roles.md §4.5):
-``setrole`` on the KS, else the session kind's default role; ``restrictingrole`` removes permissions.
+The system roles every partner shares are constants here; a partner's own roles are rows (``roles/``), and
+``roles.service.permissions_for`` resolves what a request holds.
 """
 
 from __future__ import annotations
-
-import re
-
-from keyframe.ks import KS
 
 ALL = "*"
 ALWAYS_ALLOWED_ACTIONS = "ALWAYS_ALLOWED_ACTIONS"
@@ -21,6 +16,7 @@ ACCOUNT_BASE = "ACCOUNT_BASE"
 INTEGRATION_BASE = "INTEGRATION_BASE"
 KMC_READ_ONLY = "KMC_READ_ONLY"
 ADMIN_PUBLISHER_MANAGE = "ADMIN_PUBLISHER_MANAGE"
+AUDIT_TRAIL_BASE = "AUDIT_TRAIL_BASE"
 
 PARTNER_ADMIN_ROLE = "PARTNER_ADMIN_ROLE"
 BASE_USER_SESSION_ROLE = "BASE_USER_SESSION_ROLE"
@@ -35,54 +31,8 @@ SYSTEM_ROLES: dict[str, frozenset[str]] = {
 }
 
 
-_ROLE_ID = re.compile(r"-?[0-9]+")
-
-
-class UnknownRole(LookupError):
-    pass
-
-
-class InvalidRole(ValueError):
-    pass
-
-
-def role_permissions(name: str) -> frozenset[str]:
-    """A role's permissions by system name; ``null`` is the empty role."""
-    if name == "null":
-        return frozenset()
-    if _ROLE_ID.fullmatch(name):
-        if name.startswith("-"):
-            raise InvalidRole(name)
-        raise UnknownRole(name)  # numeric ids name stored roles, which the foundation does not have
-    try:
-        return SYSTEM_ROLES[name]
-    except KeyError:
-        raise UnknownRole(name) from None
-
-
-def permissions_for(ks: KS | None) -> frozenset[str]:
-    if ks is None:
-        return SYSTEM_ROLES[NO_SESSION_ROLE]
-    set_role = ks.privileges.first("setrole")
-    if set_role is not None:
-        granted = role_permissions(set_role)
-    elif ks.is_widget:
-        granted = SYSTEM_ROLES[WIDGET_SESSION_ROLE]
-    elif ks.is_admin:
-        granted = SYSTEM_ROLES[PARTNER_ADMIN_ROLE]
-    else:
-        granted = SYSTEM_ROLES[BASE_USER_SESSION_ROLE]
-    restricting = ks.privileges.first("restrictingrole")
-    if restricting:
-        removed = SYSTEM_ROLES.get(restricting, frozenset())
-        if ALL in removed:
-            return frozenset({ALWAYS_ALLOWED_ACTIONS})
-        granted = granted - removed
-    return granted
-
-
 def allows(granted: frozenset[str], required: tuple[str, ...]) -> bool:
-    """True when the role set grants any one of ``required`` (``*`` grants everything)."""
+    """True when the granted set holds any one of ``required`` (or the ``*`` of a system role)."""
     if not required or ALL in granted:
         return True
     return any(name in granted for name in required)

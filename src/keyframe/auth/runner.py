@@ -3,6 +3,7 @@ inside a transaction that commits only if it succeeds."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,12 +12,15 @@ from keyframe.auth import issue, ks_state, roles
 from keyframe.auth.context import RequestContext
 from keyframe.auth.ks_validation import RequestOrigin, peek_partner
 from keyframe.kapi import errors
-from keyframe.kapi.errors import ErrorDef, KalturaAPIException
+from keyframe.kapi.errors import ErrorDef
 from keyframe.kapi.registry import ActionSpec, KsPolicy
 from keyframe.ks import KS
 from keyframe.partners import service as partner_service
 from keyframe.partners.models import Partner, PartnerStatus
+from keyframe.roles import service as role_service
 from keyframe.services import Services
+
+log = logging.getLogger(__name__)
 
 _BLOCKED: dict[int, ErrorDef] = {
     PartnerStatus.BLOCKED: errors.SERVICE_FORBIDDEN_CONTENT_BLOCKED,
@@ -32,48 +36,43 @@ class ActionRunner:
         self.header_ks = header_ks
 
     def __call__(self, spec: ActionSpec, params: dict[str, Any]) -> Any:
-        failure: KalturaAPIException | None = None
-        result: Any = None
-        with self.services.db.transaction() as db:
-            ctx = self._context(spec, params, db)
-            args = spec.decode_args(params)
-            if ctx.ks is not None and ctx.ks.privileges.has("actionslimit"):
-                # The use is counted even when the action fails: its own work rolls back to a savepoint.
+        ctx: RequestContext | None = None
+        try:
+            with self.services.db.transaction() as db:
+                ctx = RequestContext(db=db, services=self.services, origin=self.origin)
+                self._authorize(ctx, spec, params)
+                return spec.func(ctx, **spec.decode_args(params))
+        except Exception:
+            # The call's transaction is rolled back; what must outlive a failure (a use of an actionslimit
+            # KS, a wrong password towards a lockout) is written now, in a transaction of its own.
+            if ctx is not None and ctx.failure_writes:
                 try:
-                    with db.begin_nested():
-                        result = spec.func(ctx, **args)
-                except KalturaAPIException as error:
-                    failure = error
-            else:
-                result = spec.func(ctx, **args)
-        if failure is not None:
-            raise failure
-        return result
+                    with self.services.db.transaction() as db:
+                        for write in ctx.failure_writes:
+                            write(db)
+                except Exception:
+                    log.exception("could not record the effects of a failed call")
+            raise
 
-    def _context(self, spec: ActionSpec, params: dict[str, Any], db: Session) -> RequestContext:
-        ctx = RequestContext(db=db, services=self.services, origin=self.origin)
+    def _authorize(self, ctx: RequestContext, spec: ActionSpec, params: dict[str, Any]) -> None:
+        db = ctx.db
         if spec.ks is KsPolicy.IGNORED:
-            return ctx
+            return
         text = params.get("ks")
         if not isinstance(text, str) or not text:
             text = self.header_ks
         if text:
-            ks, ks_partner = self._authenticate(text, db)
+            ks, ks_partner = self._authenticate(ctx, text)
             ctx.ks, ctx.ks_text = ks, text
             ctx.partner = self._target_partner(ks, ks_partner, params.get("partnerId"), db)
-            try:
-                ctx.permissions = roles.permissions_for(ks)
-            except roles.InvalidRole:
-                raise errors.INVALID_SET_ROLE() from None
-            except roles.UnknownRole:
-                raise errors.UNKNOWN_ROLE_ID() from None
+            ctx.permissions = role_service.permissions_for(db, ctx.partner.id, ks)
         elif spec.ks is KsPolicy.REQUIRED:
             raise errors.MISSING_KS()
         if not roles.allows(ctx.permissions, spec.permissions):
             raise errors.MISSING_KS() if ctx.ks is None else errors.SERVICE_FORBIDDEN(spec.label)
-        return ctx
 
-    def _authenticate(self, text: str, db: Session) -> tuple[KS, Partner]:
+    def _authenticate(self, ctx: RequestContext, text: str) -> tuple[KS, Partner]:
+        db = ctx.db
         partner = partner_service.find(db, peek_partner(text))
         if partner is None:
             raise errors.invalid_ks_unparsable(text)
@@ -85,6 +84,8 @@ class ActionRunner:
             limit = issue.positive_int(ks.privileges.first("actionslimit"))
             if limit is None or ks_state.count_action(db, ks) > limit:
                 raise errors.invalid_ks("EXCEEDED_ACTIONS_LIMIT")
+            # A call that then fails still used the KS once.
+            ctx.after_failure(lambda failed_db: ks_state.count_action(failed_db, ks))
         blocked = _BLOCKED.get(partner.status)
         if blocked is not None:
             raise blocked()

@@ -152,3 +152,59 @@ def invalid_ks(reason: str) -> KalturaAPIException:
     """The KS decoded but is not valid now: upstream puts the reason name in KSID."""
     assert reason in KS_REASONS, reason
     return INVALID_KS(reason, KS_INVALID_STR[0], KS_INVALID_STR[1])
+
+
+# Roles and permissions
+INVALID_OBJECT_ID = _e("INVALID_OBJECT_ID;ID;Invalid object id [@ID@]")
+ROLE_NAME_ALREADY_EXISTS = _e("ROLE_NAME_ALREADY_EXISTS;;A role with the same name already exists")
+ROLE_IS_BEING_USED = _e("ROLE_IS_BEING_USED;ID;Cannot delete role id [@ID@] that is assigned to users")
+CANNOT_CHANGE_ADMIN_ROLE = _e(
+    "CANNOT_CHANGE_ADMIN_ROLE;;Cannot delete or change the Publisher Administrator role"
+)
+PERMISSION_NOT_FOUND = _e("PERMISSION_NOT_FOUND;NAME;Permission [@NAME@] not found")
+USER_BLOCKED = _e("USER_BLOCKED;;this user is blocked")
+PERMISSION_NOT_ASSIGNABLE = _e(
+    "PERMISSION_NOT_ASSIGNABLE;NAME;Permission [@NAME@] is held by the Publisher Administrator role only"
+)
+
+# Users
+INVALID_USER_ID = _e("INVALID_USER_ID;;Invalid user id")
+INVALID_FIELD_VALUE = _e("INVALID_FIELD_VALUE;FIELD_NAME;value in field [@FIELD_NAME@] is not valid")
+CANNOT_RETRIEVE_ANOTHER_USER_USING_NON_ADMIN_SESSION = _e(
+    'CANNOT_RETRIEVE_ANOTHER_USER_USING_NON_ADMIN_SESSION;USER_ID;cannot retrieve another user "@USER_ID@" '
+    "using non-admin session"
+)
+DUPLICATE_USER_BY_ID = _e("DUPLICATE_USER_BY_ID;UID;User with id [@UID@] already exists in system")
+LOGIN_DATA_NOT_FOUND = _e("LOGIN_DATA_NOT_FOUND;;Login id not found")
+LOGIN_ID_ALREADY_USED = _e("LOGIN_ID_ALREADY_USED;;Same login id is already in use")
+LOGIN_RETRIES_EXCEEDED = _e(
+    "LOGIN_RETRIES_EXCEEDED;;Maximum login retries exceeded. Your account has been locked and will not be "
+    "available for 24 hours"
+)
+USER_IS_BLOCKED = _e("USER_IS_BLOCKED;;User is blocked")
+WRONG_OLD_PASSWORD = _e("WRONG_OLD_PASSWORD;;old password is wrong")
+PASSWORD_STRUCTURE_INVALID = _e(
+    "PASSWORD_STRUCTURE_INVALID;RULES;The password you entered has an invalid structure.\n"
+    "Passwords must obey the following rules :\n@RULES@"
+)
+PASSWORD_ALREADY_USED = _e("PASSWORD_ALREADY_USED;;Chosen password has already been used")
+USER_LOGIN_ALREADY_ENABLED = _e("USER_LOGIN_ALREADY_ENABLED;;User is already allowed to login")
+USER_LOGIN_ALREADY_DISABLED = _e("USER_LOGIN_ALREADY_DISABLED;;User is already not allowed to login")
+CANNOT_DELETE_OR_BLOCK_ROOT_ADMIN_USER = _e(
+    "CANNOT_DELETE_OR_BLOCK_ROOT_ADMIN_USER;;Root admin user cannot be deleted"
+)
+CANNOT_SET_ROOT_ADMIN_AS_NO_ADMIN = _e(
+    "CANNOT_SET_ROOT_ADMIN_AS_NO_ADMIN;;Root admin user cannot be set to not admin"
+)
+CANNOT_DISABLE_LOGIN_FOR_ADMIN_USER = _e(
+    "CANNOT_DISABLE_LOGIN_FOR_ADMIN_USER;;Login cannot be disabled for admin users"
+)
+ACCOUNT_OWNER_NEEDS_PARTNER_ADMIN_ROLE = _e(
+    "ACCOUNT_OWNER_NEEDS_PARTNER_ADMIN_ROLE;;Account owner must have a partner administrator role"
+)
+CANNOT_CHANGE_OWN_ROLE = _e("CANNOT_CHANGE_OWN_ROLE;;User cannot change his own role")
+NOT_ALLOWED_TO_CHANGE_ROLE = _e("NOT_ALLOWED_TO_CHANGE_ROLE;;User Is not allowed change roles")
+PROPERTY_VALIDATION_NO_INSERT_PERMISSION = _e(
+    "PROPERTY_VALIDATION_NO_INSERT_PERMISSION;PROP;Current user does not have permission to insert property "
+    '"@PROP@"'
+)

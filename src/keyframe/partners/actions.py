@@ -1,7 +1,8 @@
-"""The ``partner`` service: getInfo, get, getSecrets, register."""
+"""The ``partner`` service: getInfo, get, getSecrets, register, and Keyframe's rotateSecret."""
 
 from __future__ import annotations
 
+from keyframe.audit.service import record, record_for
 from keyframe.auth.context import RequestContext
 from keyframe.auth.roles import (
     ACCOUNT_BASE,
@@ -58,24 +59,71 @@ def _for_caller(ctx: RequestContext, partner: Partner) -> KalturaPartner:
     )
 
 
+def _returned_secrets(obj: KalturaPartner) -> list[str]:
+    return [name for name in ("adminSecret", "secret") if name not in obj.hidden]
+
+
+def _audit_secrets_read(ctx: RequestContext, partner: Partner, obj: KalturaPartner, via: str) -> None:
+    """A ``partner.secrets.read`` event on the partner whose secrets the response carries, if any."""
+    returned = _returned_secrets(obj)
+    if returned:
+        record_for(
+            ctx,
+            "partner.secrets.read",
+            object_type="KalturaPartner",
+            object_id=str(partner.id),
+            partner_id=partner.id,
+            data={"secrets": returned, "via": via},
+        )
+
+
 @api_action("partner", "getInfo", permissions=_READ_PARTNER)
 def get_info(ctx: RequestContext) -> KalturaPartner:
-    return _for_caller(ctx, ctx.require_partner())
+    partner = ctx.require_partner()
+    obj = _for_caller(ctx, partner)
+    _audit_secrets_read(ctx, partner, obj, "partner.getInfo")
+    return obj
 
 
 @api_action("partner", "get", permissions=_READ_PARTNER)
 def get(ctx: RequestContext, id: int | None = None) -> KalturaPartner:
     caller = ctx.require_partner()
-    return _for_caller(ctx, caller if id is None else service.visible_to(caller, id, ctx.db))
+    partner = caller if id is None else service.visible_to(caller, id, ctx.db)
+    obj = _for_caller(ctx, partner)
+    _audit_secrets_read(ctx, partner, obj, "partner.get")
+    return obj
 
 
 @api_action("partner", "getSecrets", ks=KsPolicy.IGNORED)
 def get_secrets(
     ctx: RequestContext, partnerId: int, adminEmail: str, cmsPassword: str, otp: str | None = None
 ) -> KalturaPartner:
-    """The partner with both secrets, for an administrator who proves it with e-mail and password."""
-    partner = service.check_admin_credentials(ctx.db, partnerId, adminEmail, cmsPassword)
-    return to_api(partner, secret=True, admin_secret=True)
+    """The partner with both secrets, for an administrator who proves it with e-mail and password.
+    Successes and failures are both audited (a failure in a transaction of its own)."""
+    if service.find(ctx.db, partnerId) is not None:
+        ctx.after_failure(
+            lambda db: record(
+                db,
+                partner_id=partnerId,
+                action="partner.secrets.read_failed",
+                object_type="KalturaPartner",
+                object_id=str(partnerId),
+                client_ip=ctx.origin.client_ip,
+                data={"via": "partner.getSecrets"},
+            )
+        )
+    partner, admin = service.check_admin_login(ctx.db, partnerId, adminEmail, cmsPassword)
+    obj = to_api(partner, secret=True, admin_secret=True)
+    record_for(
+        ctx,
+        "partner.secrets.read",
+        object_type="KalturaPartner",
+        object_id=str(partner.id),
+        partner_id=partner.id,
+        user_id=admin.user_id,
+        data={"secrets": _returned_secrets(obj), "via": "partner.getSecrets"},
+    )
+    return obj
 
 
 @api_action("partner", "register", ks=KsPolicy.OPTIONAL)
@@ -101,3 +149,27 @@ def register(
         ),
     )
     return to_api(created, secret=True, admin_secret=True)
+
+
+_SECRET_TYPES: dict[str, service.SecretKind] = {"admin": "admin", "user": "user"}
+
+
+@api_action("partner", "rotateSecret", permissions=(ADMIN_PUBLISHER_MANAGE,))
+def rotate_secret(
+    ctx: RequestContext, secretType: str, gracePeriod: int = service.DEFAULT_GRACE_SECONDS
+) -> KalturaPartner:
+    """Keyframe extension: replace the admin or user secret; the old one works ``gracePeriod`` more
+    seconds (0 to 30 days). The answer is the partner with its new secrets, as ``get`` shows them."""
+    kind = _SECRET_TYPES.get(secretType.strip().lower())
+    if kind is None:
+        raise errors.INVALID_ENUM_VALUE(secretType, "secretType", "KeyframeSecretType")
+    partner = ctx.require_partner()
+    service.rotate_secret(ctx.db, partner, kind, gracePeriod)
+    record_for(
+        ctx,
+        "partner.secret.rotated",
+        object_type="KalturaPartner",
+        object_id=str(partner.id),
+        data={"kind": kind, "graceSeconds": gracePeriod},
+    )
+    return _for_caller(ctx, partner)

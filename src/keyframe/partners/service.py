@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import secrets as _secrets
+import time
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from keyframe.kapi import errors
 from keyframe.partners.models import Partner, PartnerStatus
+from keyframe.roles import service as role_service
 from keyframe.users.models import User, UserStatus
 from keyframe.users.passwords import hash_password, password_problem, verify_password
 
@@ -18,6 +21,10 @@ _EMAIL = re.compile(r"^[^@\s;,|]+@[^@\s;,|]+\.[^@\s;,|]+$")
 MAX_NAME_LENGTH = 256
 # Partner ids are 32-bit integers in the schema; upstream's system partners are small negatives.
 MIN_PARTNER_ID, MAX_PARTNER_ID = -(2**31), 2**31 - 1
+# Secret rotation: how long a replaced secret keeps working.
+DEFAULT_GRACE_SECONDS = 86_400
+MAX_GRACE_SECONDS = 30 * 86_400
+SecretKind = Literal["admin", "user"]
 
 
 def find(db: Session, partner_id: int | None) -> Partner | None:
@@ -81,8 +88,11 @@ def register(db: Session, reg: Registration) -> tuple[Partner, User]:
     )
     db.add(partner)
     db.flush()
+    admin_role = role_service.create_default_roles(db, partner.id)
     admin = User(
         partner_id=partner.id,
+        role_ids=str(admin_role.id),
+        is_account_owner=True,
         user_id=login,
         login_id=login,
         password_hash=hash_password(reg.admin_password),
@@ -114,7 +124,14 @@ def visible_to(caller: Partner, partner_id: int, db: Session) -> Partner:
 
 
 def check_admin_credentials(db: Session, partner_id: int, email: str, password: str) -> Partner:
-    """The partner, if ``email``/``password`` belong to one of its active administrators.
+    """The partner, if ``email``/``password`` belong to one of its active administrators (see
+    ``check_admin_login``)."""
+    return check_admin_login(db, partner_id, email, password)[0]
+
+
+def check_admin_login(db: Session, partner_id: int, email: str, password: str) -> tuple[Partner, User]:
+    """The partner and the administrator, if ``email``/``password`` belong to one of its active
+    administrators.
 
     Anything else is USER_DATA_ERROR, whichever part was wrong.
 
@@ -137,7 +154,7 @@ def check_admin_credentials(db: Session, partner_id: int, email: str, password: 
         or partner.status not in (PartnerStatus.ACTIVE, PartnerStatus.READ_ONLY)
     ):
         raise errors.USER_DATA_ERROR()
-    return partner
+    return partner, user
 
 
 def set_status(db: Session, partner_id: int, status: PartnerStatus) -> Partner:
@@ -145,3 +162,34 @@ def set_status(db: Session, partner_id: int, status: PartnerStatus) -> Partner:
     partner.status = status
     db.flush()
     return partner
+
+
+def rotate_secret(
+    db: Session, partner: Partner, kind: SecretKind, grace_seconds: int = DEFAULT_GRACE_SECONDS
+) -> str:
+    """Give the partner a new admin or user secret and return it.
+
+    The replaced secret keeps working for ``grace_seconds`` (0 retires it at once; at most 30 days): KSs
+    it signed stay valid and it may still start sessions until then. There is one slot for a replaced
+    secret, so rotating again during a grace period retires the older secret at once.
+    """
+    if grace_seconds < 0:
+        raise errors.PROPERTY_VALIDATION_MIN_VALUE("gracePeriod", 0)
+    if grace_seconds > MAX_GRACE_SECONDS:
+        raise errors.PROPERTY_VALIDATION_MAX_VALUE("gracePeriod", MAX_GRACE_SECONDS)
+    fresh = new_secret()
+    until = int(time.time()) + grace_seconds if grace_seconds else 0
+    if kind == "admin":
+        previous = partner.admin_secret
+        partner.admin_secret = fresh
+        partner.previous_admin_secret = previous if grace_seconds else ""
+        partner.previous_admin_secret_until = until
+    elif kind == "user":
+        previous = partner.secret
+        partner.secret = fresh
+        partner.previous_secret = previous if grace_seconds else ""
+        partner.previous_secret_until = until
+    else:  # pragma: no cover - the callers parse the kind
+        raise ValueError(kind)
+    db.flush()
+    return fresh
