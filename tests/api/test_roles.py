@@ -87,6 +87,26 @@ def test_user_roles_limit_an_admin_session(
     )
 
 
+def test_user_sessions_do_not_carry_their_users_roles(
+    client: TestClient, partner: PartnerInfo, services: Services
+) -> None:
+    # Anyone with the user secret can start a USER session for any user id, the owner's included.
+    with services.db.transaction() as db:
+        owner = db.scalar(select(User.user_id).where(User.partner_id == partner.id))
+    ks = start_session(client, partner.id, partner.secret, type=0, user=str(owner))
+    assert error_code(call(client, "partner", "getInfo", ks=ks)) == "SERVICE_FORBIDDEN"
+    escalate = call(
+        client,
+        "session",
+        "start",
+        secret=partner.secret,
+        partnerId=str(partner.id),
+        type="0",
+        privileges="setrole:PARTNER_ADMIN_ROLE",
+    )
+    assert error_code(escalate) == "INVALID_SET_ROLE"
+
+
 def test_setrole_by_id_or_system_name(client: TestClient, partner: PartnerInfo, services: Services) -> None:
     uploader_id = role_id(services, partner.id, "Content Uploader")
     assert error_code(

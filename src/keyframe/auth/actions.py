@@ -53,11 +53,15 @@ def start(
     user_secret_ok = any(hmac.compare_digest(s.encode(), secret.encode()) for s in partner.user_secrets)
     if admin_secret is None and not (type == SessionType.USER and user_secret_ok):
         raise errors.START_SESSION_ERROR(partner.id)
+    granted = issue.validate_privileges(ctx.db, partner, privileges)
+    if admin_secret is None and granted.has("setrole"):
+        # The user secret starts USER sessions only; a role would let it grant itself anything.
+        raise errors.INVALID_SET_ROLE()
     ks_text = issue.issue(
         partner,
         type=type,
         user_id=userId,
-        privileges=issue.validate_privileges(ctx.db, partner, privileges),
+        privileges=granted,
         expiry=issue.capped_expiry(partner, expiry),
         signing_secret=admin_secret if type == SessionType.ADMIN else None,
     )

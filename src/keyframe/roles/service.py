@@ -190,7 +190,12 @@ def _role_names(db: Session, partner_id: int, ref: str, *, strict: bool = True) 
 
 
 def _user_role_names(db: Session, partner_id: int, ks: KS) -> frozenset[str] | None:
-    """The union of the KS user's active roles; None when the user has none (or does not exist)."""
+    """The union of the KS user's active roles; None when the user has none (or does not exist).
+
+    Only an ADMIN KS carries its user's roles. Stricter than upstream: a USER KS can be minted with the
+    user secret (which integrations hold) for any user id, so it must not inherit, say, the account
+    owner's Publisher Administrator role; it gets the user-session role.
+    """
     if ks.is_anonymous:
         return None
     user = db.scalar(select(User).where(User.partner_id == partner_id, User.user_id == ks.user_id))
@@ -200,6 +205,8 @@ def _user_role_names(db: Session, partner_id: int, ks: KS) -> frozenset[str] | N
         raise errors.USER_BLOCKED()
     if user.status == UserStatus.DELETED:
         raise errors.invalid_ks("INVALID_USER")
+    if not ks.is_admin:
+        return None
     ids = parse_role_ids(user.role_ids)
     if not ids:
         return None
