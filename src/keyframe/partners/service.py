@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets as _secrets
 import time
 from dataclasses import dataclass
@@ -16,8 +15,8 @@ from keyframe.partners.models import Partner, PartnerStatus
 from keyframe.roles import service as role_service
 from keyframe.users.models import User, UserStatus
 from keyframe.users.passwords import hash_password, password_problem, verify_password
+from keyframe.users.service import normalize_login, valid_email
 
-_EMAIL = re.compile(r"^[^@\s;,|]+@[^@\s;,|]+\.[^@\s;,|]+$")
 MAX_NAME_LENGTH = 256
 # Partner ids are 32-bit integers in the schema; upstream's system partners are small negatives.
 MIN_PARTNER_ID, MAX_PARTNER_ID = -(2**31), 2**31 - 1
@@ -37,10 +36,6 @@ def find(db: Session, partner_id: int | None) -> Partner | None:
 def new_secret() -> str:
     """32 lowercase hex characters from the OS's CSPRNG, the form Kaltura secrets take."""
     return _secrets.token_hex(16)
-
-
-def normalize_login(email: str) -> str:
-    return email.strip().lower()
 
 
 @dataclass(frozen=True)
@@ -64,7 +59,7 @@ def register(db: Session, reg: Registration) -> tuple[Partner, User]:
         raise errors.PARTNER_REGISTRATION_ERROR(
             f"the partner name cannot exceed {MAX_NAME_LENGTH} characters"
         )
-    if not _EMAIL.match(login) or len(login) > MAX_NAME_LENGTH:
+    if not valid_email(login):
         raise errors.PARTNER_REGISTRATION_ERROR("the administrator e-mail is not a valid address")
     problem = password_problem(reg.admin_password)
     if problem:
