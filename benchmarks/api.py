@@ -231,6 +231,7 @@ def running_server(env: dict[str, str], port: int, log: Path) -> Iterator[subpro
 
 
 def create_partner(env: dict[str, str]) -> dict[str, object]:
+    password = secrets.token_urlsafe(16)
     out = subprocess.run(
         [
             *keyframe_command(),
@@ -242,12 +243,13 @@ def create_partner(env: dict[str, str]) -> dict[str, object]:
             "bench-admin@example.com",
             "--json",
         ],
-        env={**env, "KEYFRAME_ADMIN_PASSWORD": secrets.token_urlsafe(16)},
+        env={**env, "KEYFRAME_ADMIN_PASSWORD": password},
         capture_output=True,
         check=True,
         timeout=120,
     )
     partner: dict[str, object] = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    partner["adminPassword"] = password
     return partner
 
 
@@ -316,6 +318,12 @@ def endpoints(port: int, partner: dict[str, object], concurrency: int) -> list[E
     ]
     partner_tag = f"<id>{partner_id}</id>".encode()
     ping = http_request("POST", "/api_v3/service/system/action/ping", client_json({}), "application/json")
+    login = http_request(
+        "POST",
+        "/api_v3/service/user/action/loginByLoginId",
+        client_json({"loginId": "bench-admin@example.com", "password": str(partner["adminPassword"])}),
+        "application/json",
+    )
     return [
         Endpoint("GET /healthz", [http_request("GET", "/healthz")], lambda body: body == b"ok"),
         Endpoint("session.start", [start], lambda body: b"<result>djJ8" in body),
@@ -327,6 +335,8 @@ def endpoints(port: int, partner: dict[str, object], concurrency: int) -> list[E
         # For information: the api_v3 path (parse, dispatch in a worker thread, XML) with no KS and no
         # database, to tell the protocol's cost from the database's.
         Endpoint("system.ping", [ping], lambda body: b"<result>1</result>" in body, judged=False),
+        # For information: logins are deliberately slow (argon2id; parameters printed below).
+        Endpoint("user.loginByLoginId", [login], lambda body: b"<result>djJ8" in body, judged=False),
     ]
 
 
@@ -409,6 +419,9 @@ def main() -> int:
         f"of {args.seconds:g} s per endpoint, median req/s (min–max); {os.cpu_count()} CPUs, "
         f"server and load generator in separate processes"
     )
+    from keyframe.users.passwords import hasher_parameters
+
+    print(f"password hashing for user.loginByLoginId: {hasher_parameters()}")
     root = Path(tempfile.mkdtemp(prefix="keyframe-bench-"))
     answers_ok = targets_ok = True
     try:

@@ -13,6 +13,12 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 
+def hasher_parameters() -> str:
+    """The argon2 parameters in use, for reports (never a hash or a password)."""
+    p = _hasher
+    return f"argon2id, time cost {p.time_cost}, memory {p.memory_cost} KiB, parallelism {p.parallelism}"
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
