@@ -79,6 +79,7 @@ def serve(
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-start chatter is not news
     _upgrade(settings)
     uvicorn.run(
         create_app(settings),
