@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,13 @@ class Settings(BaseSettings):
 
     # Forwarded-for headers are trusted only from these proxy addresses (for iprestrict and audit).
     trusted_proxies: list[str] = Field(default_factory=list)
+
+    # Media storage: unset = files under data_dir/storage; or s3://bucket/prefix, or file:///dir.
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None  # MinIO and other S3-compatible stores (path-style addressing)
+    s3_region: str | None = None  # us-east-1 when an endpoint is set
+    s3_access_key_id: str | None = None  # unset: boto3's usual credential chain
+    s3_secret_access_key: SecretStr | None = None
 
     log_level: str = "INFO"
 
