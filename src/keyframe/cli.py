@@ -374,6 +374,9 @@ def ks_generate(
 @ks_app.command("decode")
 def ks_decode(
     ks: Annotated[str, typer.Argument(help="The KS to decode.")],
+    partner: Annotated[
+        int | None, typer.Option(help="The partner the KS must belong to (read from the KS when omitted).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show a KS's fields. A v1 KS is readable without a secret; a v2 KS is decrypted with its partner's
@@ -385,6 +388,8 @@ def ks_decode(
         version, partner_id, payload = split_ks(ks)
     except KsDecodeError as error:
         raise _fail(f"not a KS: {error}") from None
+    if partner is not None and partner != partner_id:
+        raise _fail(f"the KS belongs to partner {partner_id}, not {partner}")
     secrets_found = _admin_secrets(partner_id)
     verified = False
     try:

@@ -100,8 +100,9 @@ def test_ks_generate_and_decode(env: dict[str, str]) -> None:
     _, pid, payload = split_ks(ks)
     token, _ = decode_v2(pid, payload, [str(data["adminSecret"])])
     assert (token.user_id, token.type, str(token.privileges)) == ("ops", 2, "sview:*")
-    decoded = json.loads(run(env, "ks", "decode", ks, "--json"))
+    decoded = json.loads(run(env, "ks", "decode", ks, "--partner", str(data["id"]), "--json"))
     assert decoded["userId"] == "ops" and decoded["signatureVerified"] is True and decoded["type"] == "ADMIN"
+    assert runner.invoke(app, ["ks", "decode", ks, "--partner", "4242"], env=env).exit_code == 1
 
 
 def test_ks_decode_v1_needs_no_secret(tmp_path: Path) -> None:
