@@ -1,4 +1,4 @@
-"""The ASGI application: api_v3, health, and (later) the console and vendor pages."""
+"""The ASGI application: api_v3, health, the console, and (later) vendor pages."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from keyframe import __version__
+from keyframe import console
 from keyframe.auth.ks_validation import RequestOrigin
 from keyframe.auth.runner import ActionRunner
 from keyframe.config import Settings
@@ -29,12 +29,6 @@ access_log = logging.getLogger("keyframe.access")
 _SLASHES = re.compile(r"/{2,}")
 # A KS can travel in the path (``/ks/<ks>``); the access log must never show it.
 _PATH_KS = re.compile(r"(/ks/)[^/]+", re.IGNORECASE)
-
-
-HOME_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Keyframe</title></head>
-<body><main><h1>Keyframe {version}</h1>
-<p>The Kaltura API v3 endpoint is <code>/api_v3/</code>. The web console is not part of this version yet:
-use a Kaltura client or the <code>keyframe</code> command.</p></main></body></html>"""
 
 
 # Every domain's actions module; importing one registers its actions.
@@ -72,10 +66,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def health(_request: Request) -> Response:
         return PlainTextResponse("ok")
 
-    async def home(_request: Request) -> Response:
-        return HTMLResponse(HOME_PAGE.format(version=__version__))
-
-    app = Starlette(routes=[Route("/healthz", health), Route("/", home)], lifespan=lifespan)
+    app = Starlette(routes=[Route("/healthz", health), *console.routes()], lifespan=lifespan)
     app.state.services = services
     app.add_middleware(ApiV3Prefix, endpoint=request_response(api.handle))
     app.add_middleware(AccessLog)
