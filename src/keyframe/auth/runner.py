@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from keyframe.auth import issue, ks_state, roles
 from keyframe.auth.context import RequestContext
 from keyframe.auth.ks_validation import RequestOrigin, peek_partner
@@ -64,8 +62,11 @@ class ActionRunner:
         if text:
             ks, ks_partner = self._authenticate(ctx, text)
             ctx.ks, ctx.ks_text = ks, text
-            ctx.partner = self._target_partner(ks, ks_partner, params.get("partnerId"), db)
-            ctx.permissions = role_service.permissions_for(db, ctx.partner.id, ks)
+            # Permissions come from the KS's own partner (its user, roles and restrictions live there), and
+            # a call on another partner (a child) carries exactly those, never more.
+            ctx.permissions = role_service.permissions_for(db, ks_partner.id, ks)
+            requested = params.get("partnerId", params.get("p"))  # upstream accepts "p" as an alias
+            ctx.partner = self._target_partner(ctx, ks_partner, requested)
         elif spec.ks is KsPolicy.REQUIRED:
             raise errors.MISSING_KS()
         if not roles.allows(ctx.permissions, spec.permissions):
@@ -91,16 +92,26 @@ class ActionRunner:
             raise blocked()
         return ks, partner
 
-    def _target_partner(self, ks: KS, ks_partner: Partner, requested: Any, db: Session) -> Partner:
-        """The partner a call operates on: ``partnerId`` if given, else the KS's. Only a parent may reach
-        a child partner; any other mismatch is refused."""
+    def _target_partner(self, ctx: RequestContext, ks_partner: Partner, requested: Any) -> Partner:
+        """The partner a call operates on: ``partnerId`` if given, else the KS's. Only a full administrator
+        of a parent (an admin KS holding ADMIN_PUBLISHER_MANAGE) may reach a child partner, and only an
+        active one; any other mismatch is refused."""
+        ks = ctx.require_ks()
         if requested in (None, "") or str(requested) == str(ks.partner_id):
             return ks_partner
         try:
             target_id = int(str(requested))
         except ValueError:
-            raise errors.INVALID_PARTNER_ID(requested) from None
-        target = partner_service.find(db, target_id)
-        if target is None or target.parent_id != ks.partner_id or not ks.is_admin:
+            raise errors.INVALID_PARTNER_ID(str(requested)[:64]) from None
+        target = partner_service.find(ctx.db, target_id)
+        if (
+            target is None
+            or target.parent_id != ks.partner_id
+            or not ks.is_admin
+            or not roles.allows(ctx.permissions, (roles.ADMIN_PUBLISHER_MANAGE,))
+        ):
             raise errors.PARTNER_ACCESS_FORBIDDEN(ks.partner_id, target_id)
+        blocked = _BLOCKED.get(target.status)
+        if blocked is not None:
+            raise blocked()
         return target

@@ -209,7 +209,10 @@ def _user_role_names(db: Session, partner_id: int, ks: KS) -> frozenset[str] | N
         return None
     ids = parse_role_ids(user.role_ids)
     if not ids:
-        return None
+        # Stricter than upstream (which gives such a user the admin default, i.e. everything): a user that
+        # exists but holds no role gets the user-session role. Full rights come from a role, or from an
+        # admin KS for no stored user, which only an admin-secret holder can mint.
+        return system.SYSTEM_ROLES[system.BASE_USER_SESSION_ROLE]
     roles = db.scalars(
         select(UserRole).where(
             UserRole.partner_id == partner_id, UserRole.id.in_(ids), UserRole.status == RoleStatus.ACTIVE

@@ -347,10 +347,15 @@ def _check_insert_only(user: User, obj: KalturaUser) -> None:
 
 @api_action("user", "update", permissions=(ADMIN_USER_UPDATE,))
 def update(ctx: RequestContext, userId: str, user: KalturaUser) -> KalturaUser:
-    """Change a user (also its id). Blocking or deleting the account owner, demoting it or taking its
-    administrator role away is refused, and so is changing one's own roles."""
+    """Change a user. Blocking or deleting the account owner, demoting it or taking its administrator role
+    away is refused, and so is changing one's own roles.
+
+    The id cannot change (stricter than upstream): KSs name their user by id, so a renamed user's
+    sessions would fall to whoever holds the id next."""
     partner = ctx.require_partner()
     target = service.get(ctx.db, partner.id, userId)
+    if "id" in user.provided and user.id is not None and user.id != target.user_id:
+        raise errors.PROPERTY_VALIDATION_NOT_UPDATABLE("id")
     _check_insert_only(target, user)
     _check_ks_privileges(ctx, user)
     user.provided = user.provided - {"externalId"}
@@ -360,15 +365,13 @@ def update(ctx: RequestContext, userId: str, user: KalturaUser) -> KalturaUser:
     own = profile.role_ids is not None and _is_caller(ctx, target.user_id)
     if own and role_service.check_role_ids(ctx.db, partner.id, profile.role_ids or "") != target.role_ids:
         raise errors.CANNOT_CHANGE_OWN_ROLE()
-    old_id = target.user_id
     changed = service.update(ctx.db, partner, target, profile)
     if {"isAdmin", "roleIds", "ksPrivileges"} & set(changed):
         _check_grant(ctx, target)
     if changed:
-        data: dict[str, object] = {"changed": changed}
-        if old_id != target.user_id:
-            data["previousId"] = old_id
-        record_for(ctx, "user.updated", object_type="user", object_id=target.user_id, data=data)
+        record_for(
+            ctx, "user.updated", object_type="user", object_id=target.user_id, data={"changed": changed}
+        )
     return _view(ctx, target)
 
 

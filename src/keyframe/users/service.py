@@ -232,15 +232,6 @@ def update(db: Session, partner: Partner, user: User, profile: Profile) -> list[
         if admin_role is not None and str(admin_role.id) not in profile.role_ids.split(","):
             raise errors.ACCOUNT_OWNER_NEEDS_PARTNER_ADMIN_ROLE()
     changed: list[str] = []
-    new_id = profile.user_id
-    if new_id is not None and new_id != user.user_id:
-        if find(db, partner.id, new_id) is not None:
-            raise errors.DUPLICATE_USER_BY_ID(new_id)
-        _remove_tombstone(db, partner.id, new_id)
-        if partner.admin_user_id == user.user_id:
-            partner.admin_user_id = new_id
-        user.user_id = new_id
-        changed.append("id")
     if profile.status is not None and profile.status != user.status:
         set_status(db, partner, user, profile.status)
         changed.append("status")
