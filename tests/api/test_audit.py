@@ -206,7 +206,7 @@ def test_get_secrets_success_is_recorded(
         "getSecrets",
         partnerId=str(partner.id),
         adminEmail=partner.admin_email,
-        cmsPassword="wrong password",
+        cmsPassword="Not-The-Password-42",
     )
     assert error_code(failed) == "USER_DATA_ERROR"
     [event] = events(services, action="partner.secrets.read")
@@ -217,15 +217,16 @@ def test_get_secrets_success_is_recorded(
         "",
     )
     assert json.loads(event.data) == {"secrets": ["adminSecret", "secret"], "via": "partner.getSecrets"}
-    # The failure is recorded although its call was rolled back.
-    [failure] = events(services, action="partner.secrets.read_failed")
+    # The failure is recorded like a wrong login password (and counts towards the login lock).
+    [failure] = events(services, action="user.login.failed")
     assert (failure.partner_id, failure.object_id, failure.client_ip) == (
         partner.id,
-        str(partner.id),
+        partner.admin_email,
         "testclient",
     )
+    assert json.loads(failure.data)["via"] == "partner.getSecrets"
     assert_no_secrets(
-        services, {partner.admin_secret, partner.secret, partner.admin_password, "wrong password"}
+        services, {partner.admin_secret, partner.secret, partner.admin_password, "Not-The-Password-42"}
     )
 
 

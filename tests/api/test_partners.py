@@ -112,3 +112,57 @@ def test_register_when_the_operator_allows_it(client: TestClient, services: Serv
         cmsPassword="short",
     )
     assert error_code(weak) == "PARTNER_REGISTRATION_ERROR"
+
+
+def test_get_secrets_follows_the_users_roles_and_the_login_lock(
+    client: TestClient, partner: PartnerInfo, services: Services
+) -> None:
+    from sqlalchemy import select
+
+    from keyframe.roles.models import UserRole
+    from keyframe.users.models import User
+    from keyframe.users.passwords import hash_password
+
+    with services.db.transaction() as db:
+        uploader = db.scalar(
+            select(UserRole.id).where(UserRole.partner_id == partner.id, UserRole.name == "Content Uploader")
+        )
+        db.add(
+            User(
+                partner_id=partner.id,
+                user_id="up",
+                login_id="up@example.com",
+                is_admin=True,
+                password_hash=hash_password("uploader password"),
+                role_ids=str(uploader),
+            )
+        )
+    seen = call(
+        client,
+        "partner",
+        "getSecrets",
+        partnerId=str(partner.id),
+        adminEmail="up@example.com",
+        cmsPassword="uploader password",
+    )
+    assert seen["id"] == partner.id
+    assert "adminSecret" not in seen and "secret" not in seen
+    for _ in range(5):
+        wrong = call(
+            client,
+            "partner",
+            "getSecrets",
+            partnerId=str(partner.id),
+            adminEmail=partner.admin_email,
+            cmsPassword="wrong password",
+        )
+    assert error_code(wrong) == "LOGIN_RETRIES_EXCEEDED"
+    locked = call(
+        client,
+        "partner",
+        "getSecrets",
+        partnerId=str(partner.id),
+        adminEmail=partner.admin_email,
+        cmsPassword=partner.admin_password,
+    )
+    assert error_code(locked) == "LOGIN_RETRIES_EXCEEDED"

@@ -248,3 +248,40 @@ def test_features_gate_dependent_permissions(
     assert "CONTENT_MANAGE_CATEGORY_USERS" in names
     with services.db.transaction() as db:
         assert role_service.set_features(db, partner.id, [], ["FEATURE_ENTITLEMENT"]) == frozenset()
+
+
+def test_nobody_grants_a_permission_they_do_not_hold(
+    client: TestClient, partner: PartnerInfo, services: Services
+) -> None:
+    ks = ks_for(partner)
+    editor = call(
+        client,
+        "userRole",
+        "add",
+        ks=ks,
+        userRole={
+            "objectType": "KalturaUserRole",
+            "name": "Role editors",
+            "permissionNames": "ADMIN_BASE,ADMIN_ROLE_UPDATE,ADMIN_ROLE_ADD",
+        },
+    )
+    add_user(services, partner.id, "editor", str(editor["id"]))
+    as_editor = ks_for(partner, "editor")
+    grow = call(
+        client,
+        "userRole",
+        "update",
+        ks=as_editor,
+        userRoleId=str(editor["id"]),
+        userRole={"permissionNames": "ADMIN_BASE,ADMIN_ROLE_UPDATE,ADMIN_ROLE_ADD,ADMIN_USER_UPDATE"},
+    )
+    assert error_code(grow) == "PERMISSION_NOT_HELD"
+    manager = role_id(services, partner.id, "Manager")
+    assert (
+        error_code(call(client, "userRole", "clone", ks=as_editor, userRoleId=str(manager)))
+        == "PERMISSION_NOT_HELD"
+    )
+    narrower = call(
+        client, "userRole", "add", ks=as_editor, userRole={"name": "Readers", "permissionNames": "ADMIN_BASE"}
+    )
+    assert narrower["permissionNames"] == "ADMIN_BASE"

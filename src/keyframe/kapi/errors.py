@@ -208,3 +208,6 @@ PROPERTY_VALIDATION_NO_INSERT_PERMISSION = _e(
     "PROPERTY_VALIDATION_NO_INSERT_PERMISSION;PROP;Current user does not have permission to insert property "
     '"@PROP@"'
 )
+PERMISSION_NOT_HELD = _e(
+    "PERMISSION_NOT_HELD;NAME;You cannot grant permission [@NAME@], which you do not hold"
+)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from keyframe.audit.service import record, record_for
+import dataclasses
+
+from sqlalchemy.orm import Session
+
+from keyframe.audit.service import record_for
 from keyframe.auth.context import RequestContext
 from keyframe.auth.roles import (
     ACCOUNT_BASE,
@@ -13,9 +17,13 @@ from keyframe.auth.roles import (
 )
 from keyframe.kapi import errors
 from keyframe.kapi.registry import KsPolicy, api_action
+from keyframe.ks import KS, Privileges
 from keyframe.partners import service
 from keyframe.partners.models import Partner, PartnerStatus
 from keyframe.partners.objects import KalturaPartner
+from keyframe.roles import service as role_service
+from keyframe.users.actions import authenticate_login
+from keyframe.users.models import User
 
 _READ_PARTNER = (INTEGRATION_BASE, ADMIN_BASE, ACCOUNT_BASE, KMC_READ_ONLY)
 
@@ -98,32 +106,47 @@ def get(ctx: RequestContext, id: int | None = None) -> KalturaPartner:
 def get_secrets(
     ctx: RequestContext, partnerId: int, adminEmail: str, cmsPassword: str, otp: str | None = None
 ) -> KalturaPartner:
-    """The partner with both secrets, for an administrator who proves it with e-mail and password.
-    Successes and failures are both audited (a failure in a transaction of its own)."""
-    if service.find(ctx.db, partnerId) is not None:
-        ctx.after_failure(
-            lambda db: record(
-                db,
-                partner_id=partnerId,
-                action="partner.secrets.read_failed",
-                object_type="KalturaPartner",
-                object_id=str(partnerId),
-                client_ip=ctx.origin.client_ip,
-                data={"via": "partner.getSecrets"},
-            )
+    """The partner's secrets for an administrator who proves it with e-mail and password, throttled and
+    audited like a login. The secrets shown follow the user's roles, as ``partner.getInfo`` does: the admin
+    secret only to Publisher Administrators."""
+
+    def reveal(db: Session, user: User) -> KalturaPartner:
+        partner = service.find(db, partnerId)
+        if (
+            partner is None
+            or user.partner_id != partner.id
+            or not user.is_admin
+            or partner.status not in (PartnerStatus.ACTIVE, PartnerStatus.READ_ONLY)
+        ):
+            raise errors.USER_DATA_ERROR()
+        as_user = KS(
+            partner_id=partner.id, valid_until=2**62, type=2, user_id=user.user_id, privileges=Privileges()
         )
-    partner, admin = service.check_admin_login(ctx.db, partnerId, adminEmail, cmsPassword)
-    obj = to_api(partner, secret=True, admin_secret=True)
-    record_for(
+        granted = role_service.permissions_for(db, partner.id, as_user)
+        obj = to_api(
+            partner, secret=INTEGRATION_BASE in granted, admin_secret=ADMIN_PUBLISHER_MANAGE in granted
+        )
+        if obj.hidden != {"secret", "adminSecret"}:
+            record_for(
+                dataclasses.replace(ctx, db=db),
+                "partner.secrets.read",
+                object_type="KalturaPartner",
+                object_id=str(partner.id),
+                partner_id=partner.id,
+                user_id=user.user_id,
+                data={"secrets": _returned_secrets(obj), "via": "partner.getSecrets"},
+            )
+        return obj
+
+    return authenticate_login(
         ctx,
-        "partner.secrets.read",
-        object_type="KalturaPartner",
-        object_id=str(partner.id),
-        partner_id=partner.id,
-        user_id=admin.user_id,
-        data={"secrets": _returned_secrets(obj), "via": "partner.getSecrets"},
+        adminEmail,
+        cmsPassword,
+        unknown=errors.USER_DATA_ERROR,
+        wrong=errors.USER_DATA_ERROR,
+        via="partner.getSecrets",
+        on_success=reveal,
     )
-    return obj
 
 
 @api_action("partner", "register", ks=KsPolicy.OPTIONAL)

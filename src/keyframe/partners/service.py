@@ -14,7 +14,7 @@ from keyframe.kapi import errors
 from keyframe.partners.models import Partner, PartnerStatus
 from keyframe.roles import service as role_service
 from keyframe.users.models import User, UserStatus
-from keyframe.users.passwords import hash_password, password_problem, verify_password
+from keyframe.users.passwords import hash_password, password_problem
 from keyframe.users.service import normalize_login, valid_email
 
 MAX_NAME_LENGTH = 256
@@ -116,40 +116,6 @@ def visible_to(caller: Partner, partner_id: int, db: Session) -> Partner:
     if partner is None or partner.parent_id != caller.id:
         raise errors.INVALID_PARTNER_ID(partner_id)
     return partner
-
-
-def check_admin_credentials(db: Session, partner_id: int, email: str, password: str) -> Partner:
-    """The partner, if ``email``/``password`` belong to one of its active administrators (see
-    ``check_admin_login``)."""
-    return check_admin_login(db, partner_id, email, password)[0]
-
-
-def check_admin_login(db: Session, partner_id: int, email: str, password: str) -> tuple[Partner, User]:
-    """The partner and the administrator, if ``email``/``password`` belong to one of its active
-    administrators.
-
-    Anything else is USER_DATA_ERROR, whichever part was wrong.
-
-    The password is always verified (against a dummy hash when the login is unknown) so timing does not
-    tell which part was wrong.
-    """
-    partner = find(db, partner_id)
-    user = None
-    if partner is not None:
-        user = db.scalar(
-            select(User).where(User.login_id == normalize_login(email), User.partner_id == partner.id)
-        )
-    password_ok = verify_password(user.password_hash if user else None, password)
-    if (
-        user is None
-        or partner is None
-        or not password_ok
-        or not user.is_admin
-        or user.status != UserStatus.ACTIVE
-        or partner.status not in (PartnerStatus.ACTIVE, PartnerStatus.READ_ONLY)
-    ):
-        raise errors.USER_DATA_ERROR()
-    return partner, user
 
 
 def set_status(db: Session, partner_id: int, status: PartnerStatus) -> Partner:

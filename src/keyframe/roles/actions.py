@@ -45,11 +45,16 @@ def to_api(role: UserRole) -> KalturaUserRole:
     )
 
 
-def _permission_names(text: str) -> str:
+def _permission_names(ctx: RequestContext, text: str) -> str:
+    """A role's new permission list. Nobody grants what they do not hold (a role editor could otherwise
+    give their own role anything); Publisher Administrators hold everything assignable."""
     names = service.normalize_permission_names(text)
-    for name in names.split(","):
+    full = ctx.has_permission(ADMIN_PUBLISHER_MANAGE)
+    for name in filter(None, names.split(",")):
         if name in _PUBLISHER_ONLY or name == "*":
             raise errors.PERMISSION_NOT_ASSIGNABLE(name)
+        if not full and name not in ctx.permissions:
+            raise errors.PERMISSION_NOT_HELD(name)
     return names
 
 
@@ -80,7 +85,7 @@ def add(ctx: RequestContext, userRole: KalturaUserRole) -> KalturaUserRole:
         system_name=userRole.systemName or "",
         description=userRole.description or "",
         status=userRole.status or RoleStatus.ACTIVE,
-        permission_names=_permission_names(userRole.permissionNames or ""),
+        permission_names=_permission_names(ctx, userRole.permissionNames or ""),
         tags=userRole.tags or "",
     )
     ctx.db.add(role)
@@ -111,7 +116,7 @@ def update(ctx: RequestContext, userRoleId: int, userRole: KalturaUserRole) -> K
             raise errors.PROPERTY_VALIDATION_NOT_UPDATABLE("status")
         role.status = userRole.status
     if "permissionNames" in changes:
-        role.permission_names = _permission_names(userRole.permissionNames or "")
+        role.permission_names = _permission_names(ctx, userRole.permissionNames or "")
     ctx.db.flush()
     record_for(
         ctx, "role.updated", object_type="userRole", object_id=str(role.id), data={"fields": sorted(changes)}
@@ -148,7 +153,7 @@ def clone(ctx: RequestContext, userRoleId: int) -> KalturaUserRole:
         except errors.KalturaAPIException:
             copy += 1
             name = f"Copy of {source.name} ({copy})"
-    permissions = source.permission_names if not source.protected else ""
+    permissions = _permission_names(ctx, source.permission_names) if not source.protected else ""
     role = UserRole(
         partner_id=partner.id,
         name=name,

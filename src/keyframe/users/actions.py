@@ -441,7 +441,7 @@ class _Seen:
     password_hash: str | None
 
 
-def _authenticate(
+def authenticate_login(
     ctx: RequestContext,
     login_id: str,
     password: str,
@@ -548,7 +548,7 @@ def login_by_login_id(
             expiry=issue.capped_expiry(partner, expiry),
         )
 
-    return _authenticate(
+    return authenticate_login(
         ctx,
         loginId,
         password,
@@ -603,7 +603,7 @@ def update_login_data(
         )
         return changed
 
-    _authenticate(
+    authenticate_login(
         ctx,
         oldLoginId,
         password,
