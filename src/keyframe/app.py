@@ -27,8 +27,9 @@ from keyframe.services import Services
 access_log = logging.getLogger("keyframe.access")
 
 _SLASHES = re.compile(r"/{2,}")
-# A KS can travel in the path (``/ks/<ks>``); the access log must never show it.
-_PATH_KS = re.compile(r"(/ks/)[^/]+", re.IGNORECASE)
+# Parameters can travel in the path (``/ks/<ks>``, ``/secret/<secret>``…): the access log keeps only what
+# names the call.
+_API_PATH = re.compile(r"^(/api_v3(?:/index\.php)?(?:/service/[^/]+(?:/action/[^/]+)?)?)(?:/.*)?$", re.DOTALL)
 
 
 # Every domain's actions module; importing one registers its actions.
@@ -78,8 +79,13 @@ def client_ip(request: Request, settings: Settings) -> str | None:
     """The caller's address; ``X-Forwarded-For`` counts only when the peer is a trusted proxy."""
     peer = request.client.host if request.client else None
     forwarded = request.headers.get("x-forwarded-for")
-    if forwarded and peer in settings.trusted_proxies:
-        return forwarded.split(",")[0].strip()
+    if not forwarded or peer not in settings.trusted_proxies:
+        return peer
+    # Read from the right: each trusted proxy appended the address it saw; the first address that is not
+    # a trusted proxy is the client (anything left of it the client may have made up).
+    for address in reversed([a.strip() for a in forwarded.split(",")]):
+        if address and address not in settings.trusted_proxies:
+            return address
     return peer
 
 
@@ -137,7 +143,7 @@ class AccessLog:
                 access_log.info(
                     "%s %s %s %.1fms",
                     scope["method"],
-                    _PATH_KS.sub(r"\1***", scope["path"]),
+                    _API_PATH.sub(r"\1", scope["path"]),
                     status,
                     (time.perf_counter() - started) * 1000,
                 )

@@ -13,6 +13,7 @@ from keyframe.partners.models import Partner
 from keyframe.roles import service as role_service
 
 DEFAULT_MAX_EXPIRY = 86_400
+MAX_USER_ID_LENGTH = 256  # user ids are stored (users, audit events) in 256 characters
 _POSITIVE = re.compile(r"[0-9]{1,18}")
 
 
@@ -57,6 +58,8 @@ def issue(
     if partner.ks_version == 1 and (";" in user_id or "|" in user_id or ";" in str(privileges)):
         # v1 has no escaping: these characters would corrupt the token.
         raise errors.PROPERTY_VALIDATION_WRONG_FORMAT("userId", "text without ';' or '|'")
+    if len(user_id) > MAX_USER_ID_LENGTH:
+        raise errors.PROPERTY_VALIDATION_MAX_LENGTH("userId", MAX_USER_ID_LENGTH)
     valid_until = (int(time.time()) if now is None else now) + expiry
     encode = encode_v1 if partner.ks_version == 1 else encode_v2
     return encode(

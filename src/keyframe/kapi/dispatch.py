@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 _REFERENCE = re.compile(r"\{([0-9]{1,9}):result((?::[^{}:]*)*)\}")
 _SUB_REQUEST_KEY = re.compile(r"[0-9]{1,9}")
 _MAX_DEPTH = 32
+# A value built from references may not grow past this: chained references could otherwise multiply a
+# small request into gigabytes.
+MAX_REFERENCED_TEXT = 1024 * 1024
 # Keys a multirequest shares with each sub-request that does not set them itself.
 _SHARED_KEYS = ("ks", "partnerId", "clientTag", "apiVersion", "language", "responseProfile")
 
@@ -92,7 +95,16 @@ def _substitute(value: Any, results: list[Any], depth: int) -> Any:
     if isinstance(value, str):
         if "{" not in value:
             return value
-        return _REFERENCE.sub(lambda m: _resolve(results, int(m.group(1)), m.group(2)), value)
+        budget = [MAX_REFERENCED_TEXT - len(value)]
+
+        def replace(match: re.Match[str]) -> str:
+            text = _resolve(results, int(match.group(1)), match.group(2))
+            budget[0] -= len(text)
+            if budget[0] < 0:
+                raise errors.REQUEST_TOO_LARGE(MAX_REFERENCED_TEXT)
+            return text
+
+        return _REFERENCE.sub(replace, value)
     if isinstance(value, dict):
         return {k: _substitute(v, results, depth + 1) for k, v in value.items()}
     if isinstance(value, list):

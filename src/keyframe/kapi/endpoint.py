@@ -22,6 +22,7 @@ from keyframe.kapi.registry import Registry, UploadedFile
 
 log = logging.getLogger(__name__)
 
+MAX_MULTIPART_FIELDS = 200
 RunnerFactory = Callable[[Request, str | None], Runner]
 
 
@@ -89,8 +90,10 @@ class ApiV3Endpoint:
 
     async def _collect_multipart(self, request: Request, collected: dict[str, Any]) -> None:
         try:
+            # Fields (not files) are held in memory: at most MAX_MULTIPART_FIELDS of them, in all no more
+            # than the body limit (checked below once parsed).
             form = await request.form(
-                max_files=100, max_fields=params.MAX_FIELDS, max_part_size=self.max_body_bytes
+                max_files=100, max_fields=MAX_MULTIPART_FIELDS, max_part_size=self.max_body_bytes
             )
         except ClientDisconnect:
             raise
@@ -98,6 +101,9 @@ class ApiV3Endpoint:
             # python-multipart rejects malformed bodies; the caller gets a Kaltura error, not a 500.
             raise errors.PROPERTY_VALIDATION_WRONG_FORMAT("body", "multipart/form-data") from None
         request.state.form = form  # closed (temporary files removed) when the response is sent
+        fields_size = sum(len(v) for _, v in form.multi_items() if isinstance(v, str))
+        if fields_size > self.max_body_bytes:
+            raise errors.REQUEST_TOO_LARGE(self.max_body_bytes)
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
                 uploaded = UploadedFile(value.filename or "", value.content_type or "", value.file)

@@ -76,7 +76,10 @@ def path_params(path: str) -> dict[str, Any]:
     segments = [unquote(s) for s in rest.split("/") if s]
     params: dict[str, Any] = {}
     for i in range(0, len(segments) - 1, 2):
-        set_flattened(params, segments[i], segments[i + 1])
+        # The first pair wins: a later ``/service/…/action/…`` must not replace the call the URL names
+        # (urirestrict is matched against the URL).
+        if segments[i] not in params:
+            set_flattened(params, segments[i], segments[i + 1])
     if len(segments) % 2 and segments[-1].lower() == "multirequest":
         params["service"] = "multirequest"
     return params

@@ -129,13 +129,15 @@ class KalturaFilterPager(KalturaPager):
 
     DEFAULT_SIZE: ClassVar[int] = 30
     MAX_SIZE: ClassVar[int] = 500
+    MAX_OFFSET: ClassVar[int] = 2**31 - 1
 
     def limit_offset(self) -> tuple[int, int]:
         """Upstream's paging: size defaults to 30 and is capped at 500; pages are 1-based."""
         size = self.pageSize if self.pageSize and self.pageSize > 0 else self.DEFAULT_SIZE
         size = min(size, self.MAX_SIZE)
         index = self.pageIndex if self.pageIndex and self.pageIndex > 0 else 1
-        return size, (index - 1) * size
+        # Pages past any real data stay empty; the cap keeps OFFSET inside every database's integers.
+        return size, min((index - 1) * size, self.MAX_OFFSET)
 
 
 @dataclass(kw_only=True)

@@ -138,6 +138,8 @@ def rotate_secret(
         raise errors.PROPERTY_VALIDATION_MIN_VALUE("gracePeriod", 0)
     if grace_seconds > MAX_GRACE_SECONDS:
         raise errors.PROPERTY_VALIDATION_MAX_VALUE("gracePeriod", MAX_GRACE_SECONDS)
+    # Lock the row: two rotations at once must not lose one (the first one's new secret would never work).
+    db.refresh(partner, with_for_update=True)
     fresh = new_secret()
     until = int(time.time()) + grace_seconds if grace_seconds else 0
     if kind == "admin":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 
 from keyframe.audit.service import record_for
 from keyframe.auth.context import RequestContext
@@ -58,6 +58,17 @@ def _permission_names(ctx: RequestContext, text: str) -> str:
     return names
 
 
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_TEXT_LIMITS = {"systemName": 256, "description": 4096, "tags": 1024}
+
+
+def _check_lengths(role: KalturaUserRole) -> None:
+    for name, limit in _TEXT_LIMITS.items():
+        value = getattr(role, name)
+        if value is not None and len(value) > limit:
+            raise errors.PROPERTY_VALIDATION_MAX_LENGTH(name, limit)
+
+
 def _check_name(ctx: RequestContext, name: str, except_id: int | None = None) -> str:
     name = name.strip()
     if not name:
@@ -79,6 +90,7 @@ def _check_name(ctx: RequestContext, name: str, except_id: int | None = None) ->
 @api_action("userRole", "add", permissions=(ADMIN_ROLE_ADD,))
 def add(ctx: RequestContext, userRole: KalturaUserRole) -> KalturaUserRole:
     partner = ctx.require_partner()
+    _check_lengths(userRole)
     role = UserRole(
         partner_id=partner.id,
         name=_check_name(ctx, userRole.name or ""),
@@ -102,6 +114,7 @@ def get(ctx: RequestContext, userRoleId: int) -> KalturaUserRole:
 @api_action("userRole", "update", permissions=(ADMIN_ROLE_UPDATE,))
 def update(ctx: RequestContext, userRoleId: int, userRole: KalturaUserRole) -> KalturaUserRole:
     role = service.get_role(ctx.db, ctx.require_partner().id, userRoleId)
+    _check_lengths(userRole)
     changes = userRole.provided - {"systemName"}
     if role.protected and changes - {"name", "description", "tags"}:
         raise errors.CANNOT_CHANGE_ADMIN_ROLE()
@@ -174,7 +187,7 @@ def list_roles(
     query = select(UserRole).where(UserRole.partner_id == ctx.require_partner().id)
     f = filter or KalturaUserRoleFilter()
     if f.idEqual is not None:
-        query = query.where(UserRole.id == f.idEqual)
+        query = query.where(UserRole.id == f.idEqual if _INT32_MIN <= f.idEqual <= _INT32_MAX else false())
     if f.idIn:
         query = query.where(UserRole.id.in_(service.parse_role_ids(f.idIn)))
     if f.nameEqual is not None:
@@ -182,6 +195,7 @@ def list_roles(
     if f.systemNameEqual is not None:
         query = query.where(UserRole.system_name == f.systemNameEqual)
     statuses = _int_list(f.statusIn, "statusIn") if f.statusIn else [f.statusEqual] if f.statusEqual else []
+    statuses = [s for s in statuses if _INT32_MIN <= s <= _INT32_MAX] or ([-1] if statuses else [])
     if statuses:
         query = query.where(UserRole.status.in_(statuses))
     else:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+# Each hash takes 64 MiB: at most this many run at once, whatever the number of request threads.
+_slots = threading.BoundedSemaphore(4)
 # Verifying against this when a login is unknown keeps "no such user" as slow as "wrong password".
 _DUMMY_HASH = _hasher.hash("keyframe-timing-equaliser")
 
@@ -20,12 +24,14 @@ def hasher_parameters() -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _slots:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        with _slots:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
