@@ -140,7 +140,7 @@ def update(ctx: RequestContext, userRoleId: int, userRole: KalturaUserRole) -> K
 @api_action("userRole", "delete", permissions=(ADMIN_ROLE_DELETE,))
 def delete(ctx: RequestContext, userRoleId: int) -> KalturaUserRole:
     partner = ctx.require_partner()
-    role = service.get_role(ctx.db, partner.id, userRoleId)
+    role = service.get_role(ctx.db, partner.id, userRoleId, lock=True)
     if role.protected:
         raise errors.CANNOT_CHANGE_ADMIN_ROLE()
     holders = ctx.db.scalars(

@@ -46,16 +46,21 @@ def admin_role(db: Session, partner_id: int) -> UserRole | None:
     )
 
 
-def find_role(db: Session, partner_id: int, ref: str) -> UserRole | None:
-    """An active or blocked role of the partner by numeric id or by system name."""
+def find_role(db: Session, partner_id: int, ref: str, *, lock: bool = False) -> UserRole | None:
+    """An active or blocked role of the partner by numeric id or by system name.
+
+    ``lock`` takes the row (PostgreSQL ``FOR UPDATE``) so that assigning a role and deleting it cannot
+    interleave; on SQLite every write transaction is already exclusive."""
     query = select(UserRole).where(UserRole.partner_id == partner_id, UserRole.status != RoleStatus.DELETED)
+    if lock:
+        query = query.with_for_update()
     if _ROLE_ID.fullmatch(ref):
         return db.scalar(query.where(UserRole.id == int(ref)))
     return db.scalar(query.where(UserRole.system_name == ref).limit(1))
 
 
-def get_role(db: Session, partner_id: int, role_id: int) -> UserRole:
-    role = find_role(db, partner_id, str(role_id)) if -(2**31) <= role_id < 2**31 else None
+def get_role(db: Session, partner_id: int, role_id: int, *, lock: bool = False) -> UserRole:
+    role = find_role(db, partner_id, str(role_id), lock=lock) if -(2**31) <= role_id < 2**31 else None
     if role is None:
         raise errors.INVALID_OBJECT_ID(role_id)
     return role
@@ -77,7 +82,7 @@ def check_role_ids(db: Session, partner_id: int, text: str) -> str:
     """Normalize a ``roleIds`` CSV, refusing ids that are not active roles of the partner."""
     ids = list(dict.fromkeys(parse_role_ids(text)))
     for role_id in ids:
-        role = get_role(db, partner_id, role_id)
+        role = get_role(db, partner_id, role_id, lock=True)
         if role.status != RoleStatus.ACTIVE:
             raise errors.INVALID_OBJECT_ID(role_id)
     return ",".join(str(i) for i in ids)
