@@ -961,3 +961,36 @@ def test_official_client_login(live_server: LiveServer, partner: PartnerInfo) ->
     with pytest.raises(KalturaException) as wrong:
         user_client.user.loginByLoginId("viewer@example.com", "wrong password")
     assert wrong.value.code == "USER_WRONG_PASSWORD"
+
+
+def test_password_changes_blocks_and_deletes_end_the_users_sessions(
+    client: TestClient, partner: PartnerInfo
+) -> None:
+    ks = admin_ks(client, partner)
+    add_login_user(client, ks, "pat", "pat@example.com")
+    first = login(client, "pat@example.com")
+    assert session_info(client, first)["userId"] == "pat"
+    changed = call(
+        client,
+        "user",
+        "updateLoginData",
+        oldLoginId="pat@example.com",
+        password=PASSWORD,
+        newPassword="a brand new password",
+    )
+    assert changed is None
+    assert error_code(call(client, "session", "get", ks=first)) == "INVALID_KS"
+    second = login(client, "pat@example.com", "a brand new password")
+    assert session_info(client, second)["userId"] == "pat"
+    call(client, "user", "disableLogin", ks=ks, userId="pat")
+    assert error_code(call(client, "session", "get", ks=second)) == "INVALID_KS"
+
+
+def test_a_reused_user_id_does_not_revive_old_sessions(client: TestClient, partner: PartnerInfo) -> None:
+    ks = admin_ks(client, partner)
+    add_login_user(client, ks, "sam", "sam@example.com")
+    old = login(client, "sam@example.com")
+    call(client, "user", "delete", ks=ks, userId="sam")
+    add_user(client, ks, "sam")
+    answer = call(client, "session", "get", ks=old)
+    assert error_code(answer) == "INVALID_KS"

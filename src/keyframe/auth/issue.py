@@ -7,6 +7,7 @@ import time
 
 from sqlalchemy.orm import Session
 
+from keyframe.auth.ks_state import ISSUED_AT
 from keyframe.kapi import errors
 from keyframe.ks import Privileges, encode_v1, encode_v2
 from keyframe.partners.models import Partner
@@ -60,7 +61,8 @@ def issue(
         raise errors.PROPERTY_VALIDATION_WRONG_FORMAT("userId", "text without ';' or '|'")
     if len(user_id) > MAX_USER_ID_LENGTH:
         raise errors.PROPERTY_VALIDATION_MAX_LENGTH("userId", MAX_USER_ID_LENGTH)
-    valid_until = (int(time.time()) if now is None else now) + expiry
+    issued = int(time.time()) if now is None else now
+    valid_until = issued + expiry
     encode = encode_v1 if partner.ks_version == 1 else encode_v2
     return encode(
         signing_secret or partner.admin_secrets[0],
@@ -70,4 +72,5 @@ def issue(
         user_id=user_id,
         privileges=privileges,
         master_partner_id=master_partner_id,
+        additional_data=f"{ISSUED_AT}{time.time_ns() // 1_000_000}",
     )

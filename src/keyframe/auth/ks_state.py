@@ -19,6 +19,20 @@ def _expiry(ks: KS) -> int:
     return max(-_MAX_TIME, min(ks.valid_until, _MAX_TIME))
 
 
+# Keyframe writes its KSs' issue time into the additional-data field (v2 ``_d``, v1 field 8), which the
+# protocol leaves free-form: per-user session revocation compares it with the user's cut-off.
+ISSUED_AT = "iat="
+
+
+def issued_at_ms(ks: KS) -> int | None:
+    """When Keyframe issued the KS (milliseconds); None for KSs made elsewhere (by a client holding the
+    admin secret, which may mint any KS anyway)."""
+    data = ks.additional_data or ""
+    if data.startswith(ISSUED_AT) and data[len(ISSUED_AT) :].isdigit():
+        return int(data[len(ISSUED_AT) :])
+    return None
+
+
 def revocation_key(ks: KS) -> str:
     """``session.end`` revokes a whole ``sessionid`` group when the KS has one, else the KS itself."""
     session_id = ks.privileges.first("sessionid")

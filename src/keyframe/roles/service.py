@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keyframe.auth import roles as system
+from keyframe.auth.ks_state import issued_at_ms
 from keyframe.kapi import errors
 from keyframe.ks import KS
 from keyframe.roles.catalogue import DEFAULT_ROLES, FEATURE_NAMES, PERMISSIONS, valid_permissions
@@ -210,6 +211,9 @@ def _user_role_names(db: Session, partner_id: int, ks: KS) -> frozenset[str] | N
         raise errors.USER_BLOCKED()
     if user.status == UserStatus.DELETED:
         raise errors.invalid_ks("INVALID_USER")
+    issued = issued_at_ms(ks)
+    if issued is not None and issued < user.sessions_valid_after_ms:
+        raise errors.invalid_ks("LOGOUT")
     if not ks.is_admin:
         return None
     ids = parse_role_ids(user.role_ids)

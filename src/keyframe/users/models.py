@@ -47,5 +47,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[int] = mapped_column(BigInteger, default=0)
     last_login_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    # KSs issued before this moment (milliseconds) are invalid: set on a password or login change, a block,
+    # a delete, and when a (possibly reused) user id is created.
+    sessions_valid_after_ms: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now)
     updated_at: Mapped[int] = mapped_column(BigInteger, default=now, onupdate=now)

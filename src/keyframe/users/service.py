@@ -215,6 +215,8 @@ def add(
         external_id=profile.external_id or "",
         role_ids=profile.role_ids or "",
         ks_privileges=profile.ks_privileges or "",
+        # The id may have belonged to a deleted user: that user's KSs must not act as this one.
+        sessions_valid_after_ms=now_ms(),
     )
     db.add(user)
     _flush(db, errors.DUPLICATE_USER_BY_LOGIN_ID, login, user_id)
@@ -250,9 +252,19 @@ def set_status(db: Session, partner: Partner, user: User, status: UserStatus) ->
     if status != UserStatus.ACTIVE and is_root(partner, user):
         raise errors.CANNOT_DELETE_OR_BLOCK_ROOT_ADMIN_USER()
     user.status = status
+    end_sessions(user)
     if status == UserStatus.DELETED:
         _drop_login(user)
     db.flush()
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every KS issued to the user so far (the runner compares their issue time)."""
+    user.sessions_valid_after_ms = now_ms()
 
 
 def _drop_login(user: User) -> None:
@@ -293,6 +305,7 @@ def disable_login(db: Session, partner: Partner, user: User) -> None:
     if is_root(partner, user):
         raise errors.CANNOT_DISABLE_LOGIN_FOR_ADMIN_USER()
     _drop_login(user)
+    end_sessions(user)
     db.flush()
 
 
@@ -325,6 +338,8 @@ def change_login_data(
             raise errors.PASSWORD_ALREADY_USED()
         user.password_hash = hash_password(new_password)
         changed.append("password")
+    if {"loginId", "password"} & set(changed):
+        end_sessions(user)
     for name, value in (("first_name", new_first_name), ("last_name", new_last_name)):
         if value is not None:
             if len(value) > MAX_LENGTH:
