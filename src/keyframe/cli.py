@@ -271,7 +271,9 @@ def partner_features(
         console.print(f"{'[green]on [/green]' if name in after else 'off'}  {name}")
 
 
-class SecretTypeName(StrEnum):
+class AdminOrUser(StrEnum):
+    """Which secret (rotate-secret) or which session type (ks generate)."""
+
     admin = "admin"
     user = "user"
 
@@ -279,7 +281,7 @@ class SecretTypeName(StrEnum):
 @partner_app.command("rotate-secret")
 def partner_rotate_secret(
     partner_id: Annotated[int, typer.Argument(help="Partner ID.")],
-    type: Annotated[SecretTypeName, typer.Option("--type", help="Which secret to replace.")],
+    type: Annotated[AdminOrUser, typer.Option("--type", help="Which secret to replace.")],
     grace: Annotated[
         int,
         typer.Option(
@@ -299,7 +301,7 @@ def partner_rotate_secret(
         secret = service.rotate_secret(db, partner, type.value, grace)
         until = (
             partner.previous_admin_secret_until
-            if type is SecretTypeName.admin
+            if type is AdminOrUser.admin
             else partner.previous_secret_until
         )
         audit.record(
@@ -334,15 +336,10 @@ def partner_rotate_secret(
 # --- KS ------------------------------------------------------------------------------------------
 
 
-class KsTypeName(StrEnum):
-    admin = "admin"
-    user = "user"
-
-
 @ks_app.command("generate")
 def ks_generate(
     partner: Annotated[int, typer.Option(help="Partner ID.")],
-    type: Annotated[KsTypeName, typer.Option(help="Session type.")] = KsTypeName.user,
+    type: Annotated[AdminOrUser, typer.Option(help="Session type.")] = AdminOrUser.user,
     user: Annotated[str, typer.Option(help="User id.")] = "",
     privileges: Annotated[str, typer.Option(help="Privileges, e.g. 'sview:*,privacycontext:X'.")] = "",
     expiry: Annotated[
@@ -363,7 +360,7 @@ def ks_generate(
             )
         text = issue.issue(
             account,
-            type=SessionType.ADMIN if type is KsTypeName.admin else SessionType.USER,
+            type=SessionType.ADMIN if type is AdminOrUser.admin else SessionType.USER,
             user_id=user,
             privileges=issue.validate_privileges(db, account, privileges),
             expiry=issue.capped_expiry(account, expiry),
