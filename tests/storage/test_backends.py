@@ -14,8 +14,7 @@ import pytest
 from keyframe.config import Settings
 from keyframe.storage import LocalStorage, StorageConfig, StorageError, open_storage
 from keyframe.storage.s3 import S3Config, S3Storage
-
-from .conftest import ACCESS_KEY, BUCKET, REGION, SECRET_KEY, Backend, MotoS3
+from tests.conftest import ACCESS_KEY, BUCKET, REGION, SECRET_KEY, Backend, MotoS3
 
 
 def test_default_is_local_files_under_the_data_dir(tmp_path: Path) -> None:

@@ -11,8 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from keyframe.storage import Storage, StorageError, StorageNotFound, StoredObject
-
-from .conftest import Backend
+from tests.conftest import Backend
 
 MIB = 1024 * 1024
 
