@@ -37,6 +37,9 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ks.py
 	$(BIN)/python benchmarks/api.py
+	$(BIN)/python benchmarks/jobs.py
+	$(BIN)/python benchmarks/upload.py
+	$(BIN)/python benchmarks/entitlement.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

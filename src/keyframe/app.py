@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -19,10 +20,14 @@ from keyframe import console
 from keyframe.auth.ks_validation import RequestOrigin
 from keyframe.auth.runner import ActionRunner
 from keyframe.config import Settings
+from keyframe.jobs import metrics
+from keyframe.jobs.runtime import JobRuntime, load_job_kinds
 from keyframe.kapi.dispatch import Runner
 from keyframe.kapi.endpoint import ApiV3Endpoint
 from keyframe.kapi.registry import REGISTRY
+from keyframe.media import download as media_download
 from keyframe.services import Services
+from keyframe.zoom import pages as zoom_pages
 
 access_log = logging.getLogger("keyframe.access")
 
@@ -30,16 +35,26 @@ _SLASHES = re.compile(r"/{2,}")
 # Parameters can travel in the path (``/ks/<ks>``, ``/secret/<secret>``…): the access log keeps only what
 # names the call.
 _API_PATH = re.compile(r"^(/api_v3(?:/index\.php)?(?:/service/[^/]+(?:/action/[^/]+)?)?)(?:/.*)?$", re.DOTALL)
+# Media URLs carry a KS as a ``/ks/<ks>`` path pair (upstream's form).
+_PATH_KS = re.compile(r"/ks/[^/]*", re.IGNORECASE)
 
 
 # Every domain's actions module; importing one registers its actions.
 ACTION_MODULES = (
     "keyframe.audit.actions",
     "keyframe.auth.actions",
+    "keyframe.categories.actions",
+    "keyframe.categories.entry_actions",
+    "keyframe.categories.member_actions",
+    "keyframe.groups.actions",
+    "keyframe.jobs.actions",
+    "keyframe.media.actions",
     "keyframe.partners.actions",
     "keyframe.roles.actions",
     "keyframe.system.actions",
+    "keyframe.uploads.actions",
     "keyframe.users.actions",
+    "keyframe.zoom.actions",
 )
 
 
@@ -48,28 +63,40 @@ def load_actions() -> None:
         importlib.import_module(name)
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, services: Services | None = None, *, run_jobs: bool = False
+) -> Starlette:
+    """``run_jobs``: also work the job queue in this process (``keyframe serve`` on the embedded queue)."""
     settings = settings or Settings()
     services = services or Services.create(settings)
     load_actions()
+    load_job_kinds()
+    jobs = JobRuntime(services) if run_jobs else None
 
     def runner_for(request: Request, header_ks: str | None) -> Runner:
         origin = RequestOrigin(client_ip(request, settings), request.url.path, request.url.query)
         return ActionRunner(services, origin, header_ks)
 
-    api = ApiV3Endpoint(REGISTRY, runner_for, settings.max_body_bytes)
+    api = ApiV3Endpoint(REGISTRY, runner_for, settings.max_body_bytes, services.storage.stage)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if jobs is not None:
+            jobs.start()
         yield
+        if jobs is not None:
+            await anyio.to_thread.run_sync(jobs.stop)  # running jobs may take a while to finish
         services.close()
 
     async def health(_request: Request) -> Response:
         return PlainTextResponse("ok")
 
-    app = Starlette(routes=[Route("/healthz", health), *console.routes()], lifespan=lifespan)
+    downloads = media_download.routes(services, lambda request: client_ip(request, settings))
+    routes = [Route("/healthz", health), metrics.route(services), *console.routes(), *downloads]
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.services = services
     app.add_middleware(ApiV3Prefix, endpoint=request_response(api.handle))
+    app.add_middleware(zoom_pages.ZoomEndpoints, services=services)  # Zoom's pages and webhooks under /api_v3
     app.add_middleware(AccessLog)
     app.add_middleware(CollapseSlashes)
     return app
@@ -143,7 +170,7 @@ class AccessLog:
                 access_log.info(
                     "%s %s %s %.1fms",
                     scope["method"],
-                    _API_PATH.sub(r"\1", scope["path"]),
+                    _PATH_KS.sub("/ks/***", _API_PATH.sub(r"\1", scope["path"])),
                     status,
                     (time.perf_counter() - started) * 1000,
                 )

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -24,9 +25,19 @@ app = typer.Typer(help="Keyframe: a Kaltura API v3–compatible server for a vid
 db_app = typer.Typer(help="Database schema.")
 partner_app = typer.Typer(help="Partner accounts.")
 ks_app = typer.Typer(help="KS session tokens.")
+jobs_app = typer.Typer(help="Background jobs.")
+media_app = typer.Typer(help="Media entries.")
 app.add_typer(db_app, name="db")
+app.add_typer(media_app, name="media")
 app.add_typer(partner_app, name="partner")
 app.add_typer(ks_app, name="ks")
+app.add_typer(jobs_app, name="jobs")
+sandbox_app = typer.Typer(help="Vendor sandboxes (Zoom …) for tests and development, on loopback.")
+app.add_typer(sandbox_app, name="sandbox")
+dev_app = typer.Typer(help="Development and benchmark data.")
+app.add_typer(dev_app, name="dev")
+zoom_app = typer.Typer(help="Zoom integration: what to register with Zoom, per-partner limits.")
+app.add_typer(zoom_app, name="zoom")
 
 console = Console()
 err = Console(stderr=True)
@@ -72,17 +83,18 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
-    """Apply migrations and run the server."""
+    """Apply migrations and run the server (and the jobs, unless KEYFRAME_QUEUE_URL names Redis)."""
     import uvicorn
 
     from keyframe.app import create_app
+    from keyframe.jobs.queue import is_redis
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-start chatter is not news
     _upgrade(settings)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, run_jobs=not is_redis(settings)),  # with Redis, `keyframe worker`s run them
         host=host or settings.host,
         port=port or settings.port,
         access_log=False,  # our own access log redacts KSs
@@ -137,6 +149,149 @@ def demo() -> None:
     console.print(f"Partner ID: {partner_id}")
     console.print(f"Login:      {login} (password in {credentials})")
     console.print(f"Secrets:    keyframe partner show {partner_id} --secrets")
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Jobs run at once (default: KEYFRAME_JOBS_CONCURRENCY).")
+    ] = None,
+) -> None:
+    """Run background jobs from the Redis queue (KEYFRAME_QUEUE_URL) until SIGTERM or Ctrl-C; running
+    jobs finish (or are released for another worker) before it exits."""
+    from keyframe.jobs.queue import is_redis
+    from keyframe.jobs.runtime import run_worker
+    from keyframe.services import Services
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if not is_redis(settings):
+        raise _fail(
+            "KEYFRAME_QUEUE_URL names no Redis queue: `keyframe serve` runs the embedded queue's jobs"
+        )
+    _upgrade(settings)
+    services = Services.create(settings)
+    try:
+        run_worker(services, concurrency)
+    finally:
+        services.close()
+
+
+class JobStatusName(StrEnum):
+    pending = "pending"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+def _job_json(job: Any) -> dict[str, Any]:
+    def seconds(ms: int | None) -> float | None:
+        return None if ms is None else ms / 1000
+
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "subjectId": job.subject_id,
+        "partnerId": job.partner_id,
+        "status": job.status,
+        "attempts": job.attempts,
+        "maxAttempts": job.max_attempts,
+        "nextAttemptAt": seconds(job.next_attempt_at_ms),
+        "leaseOwner": job.lease_owner,
+        "leaseExpiresAt": seconds(job.lease_expires_at_ms),
+        "heartbeatAt": seconds(job.heartbeat_at_ms),
+        "progress": job.progress,
+        "progressNote": job.progress_note,
+        "lastError": job.last_error,
+        "payload": job.payload,
+        "steps": job.steps,
+        "createdAt": seconds(job.created_at_ms),
+        "startedAt": seconds(job.started_at_ms),
+        "finishedAt": seconds(job.finished_at_ms),
+    }
+
+
+def _when(seconds: float | None) -> str:
+    return "" if seconds is None else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
+
+
+@jobs_app.command("list")
+def jobs_list(
+    kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. auth.purge_ks_states.")] = None,
+    status: Annotated[JobStatusName | None, typer.Option(help="Only jobs in this status.")] = None,
+    partner: Annotated[int | None, typer.Option(help="Only this partner's jobs.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """List jobs, newest first."""
+    from keyframe.jobs import service
+
+    query = service.JobQuery(kind=kind, status=status.value if status else None, partner_id=partner)
+    with _transaction() as db:
+        jobs, total = service.list_jobs(db, query, limit, 0)
+        rows = [_job_json(job) for job in jobs]
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row))
+        return
+    table = Table(
+        "id", "kind", "subject", "partner", "status", "attempts", "next attempt (UTC)", "last error"
+    )
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["kind"],
+            row["subjectId"],
+            "" if row["partnerId"] is None else str(row["partnerId"]),
+            row["status"],
+            f"{row['attempts']}/{row['maxAttempts']}",
+            _when(row["nextAttemptAt"]) if row["status"] == "pending" else "",
+            row["lastError"][:60],
+        )
+    console.print(table)
+    console.print(f"{len(rows)} of {total}")
+
+
+@jobs_app.command("show")
+def jobs_show(
+    job_id: Annotated[int, typer.Argument(help="Job id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one job: status, attempts, lease, progress, last error, payload and completed steps."""
+    from keyframe.jobs.models import Job
+
+    with _transaction() as db:
+        job = db.get(Job, job_id)
+        if job is None:
+            raise _fail(f"no job {job_id}")
+        data = _job_json(job)
+    _print_partner(data, as_json)
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: Annotated[int, typer.Argument(help="Job id.")]) -> None:
+    """Run a failed (or waiting) job now, with a fresh set of attempts."""
+    from keyframe.jobs import service
+    from keyframe.jobs.models import Job
+    from keyframe.jobs.runtime import load_job_kinds
+    from keyframe.services import Services
+
+    load_job_kinds()
+    services = Services.create(_settings())
+    try:
+        with service.work(services) as unit:
+            job = unit.db.get(Job, job_id)
+            if job is None:
+                raise _fail(f"no job {job_id}")
+            service.retry(unit, job)
+    except service.NotRetryable as error:
+        raise _fail(f"{error}: only failed or waiting jobs can be retried") from None
+    finally:
+        services.close()
+    console.print(f"job {job_id} will run again")
 
 
 # --- partners ------------------------------------------------------------------------------------
@@ -269,6 +424,45 @@ def partner_features(
         return
     for name in sorted(FEATURE_NAMES):
         console.print(f"{'[green]on [/green]' if name in after else 'off'}  {name}")
+
+
+class TrueFalse(StrEnum):
+    true = "true"
+    false = "false"
+
+
+@partner_app.command("set")
+def partner_set(
+    partner_id: Annotated[int, typer.Argument(help="Partner ID.")],
+    default_entitlement_enforcement: Annotated[
+        TrueFalse | None,
+        typer.Option(
+            "--default-entitlement-enforcement",
+            help="Whether sessions are entitled by default (needs FEATURE_ENTITLEMENT to matter).",
+        ),
+    ] = None,
+) -> None:
+    """Change partner settings that only an operator may change (read-only in the API)."""
+    from keyframe.audit import service as audit
+    from keyframe.partners import service
+
+    with _transaction() as db:
+        partner = service.get(db, partner_id)
+        if default_entitlement_enforcement is not None:
+            before = partner.default_entitlement_enforcement
+            enforce = default_entitlement_enforcement is TrueFalse.true
+            partner.default_entitlement_enforcement = enforce
+            if before != enforce:
+                audit.record(
+                    db,
+                    partner_id=partner.id,
+                    action="partner.settings.changed",
+                    object_type="KalturaPartner",
+                    object_id=str(partner.id),
+                    data={"defaultEntitlementEnforcement": enforce, "via": "cli"},
+                )
+        value = partner.default_entitlement_enforcement
+    console.print(f"defaultEntitlementEnforcement: {'true' if value else 'false'}")
 
 
 class AdminOrUser(StrEnum):
@@ -441,3 +635,170 @@ def _admin_secrets(partner_id: int) -> tuple[str, ...] | None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# --- media ---------------------------------------------------------------------------------------
+
+
+@media_app.command("upload")
+def media_upload(
+    file: Annotated[Path, typer.Argument(help="The file to upload.", exists=True, dir_okay=False)],
+    partner: Annotated[int, typer.Option(help="Partner ID.")],
+    name: Annotated[str | None, typer.Option(help="Entry name (default: the file name).")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="The server's address (default: KEYFRAME_PUBLIC_URL).")
+    ] = None,
+    chunk_mib: Annotated[int, typer.Option(help="Chunk size in MiB.", min=1, max=1024)] = 10,
+) -> None:
+    """Upload a file as a new media entry, in chunks; run it again after an interruption to resume.
+
+    The command signs an admin KS with the partner's secret from the database, so it runs where the
+    server's database is reachable (KEYFRAME_DATABASE_URL); the bytes go over HTTP to the server."""
+    import httpx
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from keyframe import upload_client
+
+    settings = _settings()
+    service_url = url or settings.public_url
+    ks = _admin_ks(partner, privileges="disableentitlement", expiry=86_400)
+    state_file = upload_client.StateFile(settings.data_dir / "cli-uploads", file, service_url, partner)
+    api = upload_client.ApiClient(service_url, ks)
+    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=err, transient=False) as progress:
+            task = progress.add_task("upload", total=file.stat().st_size)
+            result = upload_client.upload_file(
+                api,
+                file,
+                state_file,
+                name=name,
+                chunk_size=chunk_mib * 1024 * 1024,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except upload_client.UploadError as error:
+        raise _fail(f"{error} (run the same command again to resume)") from None
+    except httpx.HTTPError as error:
+        raise _fail(f"cannot reach {service_url}: {error} (run the same command again to resume)") from None
+    finally:
+        api.close()
+    if result.resumed_from:
+        err.print(f"Resumed at byte {result.resumed_from:,}.")
+    typer.echo(result.entry_id)
+
+
+def _admin_ks(partner_id: int, *, privileges: str, expiry: int) -> str:
+    from keyframe.auth import issue
+    from keyframe.ks import SessionType
+    from keyframe.partners import service
+    from keyframe.partners.models import PartnerStatus
+
+    with _transaction() as db:
+        account = service.get(db, partner_id)
+        if account.status != PartnerStatus.ACTIVE:
+            raise _fail(f"partner {partner_id} is {PartnerStatus(account.status).name}")
+        return issue.issue(
+            account,
+            type=SessionType.ADMIN,
+            user_id=account.admin_user_id or "",
+            privileges=issue.validate_privileges(db, account, privileges),
+            expiry=issue.capped_expiry(account, expiry),
+        )
+
+
+# --- sandboxes -----------------------------------------------------------------------------------
+
+
+@sandbox_app.command("zoom")
+def sandbox_zoom(
+    port: Annotated[int, typer.Option(help="Port to listen on (127.0.0.1).")] = 8100,
+    time_scale: Annotated[
+        float, typer.Option(help="Webhook retry delays times this (0.001: Zoom's 5 minutes take 0.3 s).")
+    ] = 1.0,
+    access_token_ttl: Annotated[int, typer.Option(help="Access token lifetime in seconds.")] = 3599,
+) -> None:
+    """Serve the Zoom sandbox: OAuth, /v2 API, recording downloads and signed webhooks, state in memory.
+    Set it up through its control API (JSON under /_sandbox: users, apps, meetings, events, faults)."""
+    from keyframe.sandbox.zoom import ZoomSandbox
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    sandbox = ZoomSandbox(port=port, time_scale=time_scale, access_token_ttl=access_token_ttl)
+    console.print(f"Zoom sandbox on {sandbox.url} (control API: {sandbox.url}/_sandbox/…)")
+    sandbox.serve_forever()
+
+
+@dev_app.command("seed")
+def dev_seed(
+    entries: Annotated[int, typer.Option(help="Media entries.")] = 10_000,
+    categories: Annotated[int, typer.Option(help="Categories (three top-level branches).")] = 2_000,
+    users: Annotated[int, typer.Option(help="Users.")] = 5_000,
+    members_per_user: Annotated[int, typer.Option(help="Category memberships per user.")] = 50,
+    depth: Annotated[int, typer.Option(help="Depth of the category tree.")] = 6,
+) -> None:
+    """A new partner with entitlement (enforced by default) and an account of the given size."""
+    from rich.progress import Progress
+
+    from keyframe.entitlement.seed import SeedSize, seed_new_partner
+
+    size = SeedSize(entries, categories, users, members_per_user, depth)
+    started = time.monotonic()
+    with Progress(console=err) as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=max(total, 1))
+            bar.update(tasks[step], completed=done)
+
+        partner_id, _ = seed_new_partner(_services(), size, report)
+    console.print(f"partner {partner_id} seeded in {time.monotonic() - started:.0f} s")
+
+
+@zoom_app.command("app-info")
+def zoom_app_info() -> None:
+    """The URLs to register in the Zoom app (from KEYFRAME_PUBLIC_URL) and whether its secrets are set."""
+    from keyframe.zoom.pages import ACTION_PATH
+
+    settings = _settings()
+    base = settings.public_url.rstrip("/") + ACTION_PATH
+    # Plain echo: the URLs are copied into Zoom, so they must never be wrapped.
+    typer.echo(f"OAuth redirect URL:          {base}oauthValidation")
+    typer.echo(f"Event notification endpoint: {base}recordingComplete")
+    typer.echo(f"Deauthorization endpoint:    {base}deAuthorization")
+    typer.echo(f"Install (authorize) URL:     {base}preOauthValidation")
+    typer.echo(f"Zoom: {settings.zoom_base_url} (REST {settings.zoom_api_url})")
+    configured = {
+        "KEYFRAME_ZOOM_CLIENT_ID": bool(settings.zoom_client_id),
+        "KEYFRAME_ZOOM_CLIENT_SECRET": bool(settings.zoom_client_secret.get_secret_value()),
+        "KEYFRAME_ZOOM_WEBHOOK_SECRET_TOKEN": bool(settings.zoom_webhook_secret_token.get_secret_value()),
+    }
+    for name, present in configured.items():
+        typer.echo(f"{name}: {'set' if present else 'NOT SET'}")
+
+
+@zoom_app.command("limit")
+def zoom_limit(
+    partner_id: int,
+    accounts: Annotated[
+        int | None, typer.Argument(help="Zoom accounts the partner may link; omit for the default.")
+    ] = None,
+) -> None:
+    """How many Zoom accounts a partner may link (no number: KEYFRAME_ZOOM_ACCOUNTS_LIMIT again)."""
+    from keyframe.partners import service as partner_service
+
+    if accounts is not None and accounts < 0:
+        err.print("the limit cannot be negative")
+        raise typer.Exit(2)
+    with _transaction() as db:
+        partner = partner_service.find(db, partner_id)
+        if partner is None:
+            err.print(f"no partner {partner_id}")
+            raise typer.Exit(1)
+        partner.zoom_accounts_limit = accounts
+    console.print(f"partner {partner_id}: {accounts if accounts is not None else 'default'} Zoom accounts")

@@ -62,6 +62,16 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def rolled_back(self) -> Iterator[Session]:
+        """A transaction that is always rolled back: for checks that must leave no trace."""
+        with self._sessions() as session:
+            session.begin()
+            try:
+                yield session
+            finally:
+                session.rollback()
+
     def dispose(self) -> None:
         self.engine.dispose()
 

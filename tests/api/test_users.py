@@ -136,7 +136,7 @@ def test_add_with_full_name_and_status(client: TestClient, partner: PartnerInfo)
         ({"id": "ok", "email": "ok@example.com", "password": "short"}, "PASSWORD_STRUCTURE_INVALID"),
         ({"id": "ok", "email": "not-an-email", "password": PASSWORD}, "INVALID_FIELD_VALUE"),
         ({"id": "ok", "email": "ok@example.com", "loginEnabled": True}, "PROPERTY_VALIDATION_CANNOT_BE_NULL"),
-        ({"id": "ok", "type": 1}, "INVALID_FIELD_VALUE"),
+        ({"id": "ok", "type": 2}, "INVALID_FIELD_VALUE"),  # applicative groups: not supported
         ({"id": "ok", "status": 2}, "INVALID_FIELD_VALUE"),
         ({"id": "ok", "isAccountOwner": True}, "PROPERTY_VALIDATION_NO_INSERT_PERMISSION"),
         ({"id": "ok", "roleIds": "999999"}, "INVALID_OBJECT_ID"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -75,3 +75,12 @@ def _insert(db: Session) -> sqlite.Insert | postgresql.Insert:
     if db.get_bind().dialect.name == "postgresql":
         return postgresql.insert(KsState)
     return sqlite.insert(KsState)
+
+
+def purge_expired(db: Session, now: int, limit: int = 5000) -> int:
+    """Delete up to ``limit`` rows whose KS has expired (an expired KS is refused before its state is read,
+    so the row says nothing any more). Returns how many went."""
+    keys = list(db.scalars(select(KsState.key).where(KsState.expires_at < now).limit(limit)))
+    if keys:
+        db.execute(delete(KsState).where(KsState.key.in_(keys)))
+    return len(keys)

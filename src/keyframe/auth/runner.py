@@ -17,6 +17,7 @@ from keyframe.partners import service as partner_service
 from keyframe.partners.models import Partner, PartnerStatus
 from keyframe.roles import service as role_service
 from keyframe.services import Services
+from keyframe.storage.base import StagedFile
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class ActionRunner:
             with self.services.db.transaction() as db:
                 ctx = RequestContext(db=db, services=self.services, origin=self.origin)
                 self._authorize(ctx, spec, params)
-                return spec.func(ctx, **spec.decode_args(params))
+                result = spec.func(ctx, **spec.decode_args(params))
         except Exception:
             # The call's transaction is rolled back; what must outlive a failure (a use of an actionslimit
             # KS, a wrong password towards a lockout) is written now, in a transaction of its own.
@@ -51,6 +52,32 @@ class ActionRunner:
                 except Exception:
                     log.exception("could not record the effects of a failed call")
             raise
+        for hook in ctx.commit_hooks:
+            try:
+                hook()
+            except Exception:  # committed already: the caller gets its answer (the sweeper re-sends jobs)
+                log.exception("an after-commit function failed")
+        return result
+
+    def prepare_file(self, spec: ActionSpec, params: dict[str, Any]) -> StagedFile | None:
+        """Where the action's file part goes when it writes in place (``spec.in_place``), asked before the
+        part is read, with the same checks as the call. ``None`` (stage it as usual) on any refusal: the
+        call itself then reports the error. Nothing this check writes is kept (an actionslimit KS is
+        counted by the call, once)."""
+        if spec.in_place is None:
+            return None
+        try:
+            with self.services.db.rolled_back() as db:
+                ctx = RequestContext(db=db, services=self.services, origin=self.origin)
+                self._authorize(ctx, spec, params)
+                target = spec.in_place(ctx, **spec.decode_args(params, files=False))
+            if target is None:
+                return None
+            # Outside the transaction: opening may wait for a seal that is being committed.
+            return self.services.storage.open_in_place(target.key, target.offset)
+        except Exception as error:
+            log.debug("no in-place upload: %s", type(error).__name__)
+            return None
 
     def _authorize(self, ctx: RequestContext, spec: ActionSpec, params: dict[str, Any]) -> None:
         db = ctx.db

@@ -11,35 +11,52 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from keyframe.kapi import errors, params, serialize
 from keyframe.kapi.dispatch import Runner, dispatch, dispatch_multi, is_multirequest
 from keyframe.kapi.errors import KalturaAPIException
-from keyframe.kapi.registry import Registry, UploadedFile
+from keyframe.kapi.multipart import Item, MultipartReader
+from keyframe.kapi.registry import ActionSpec, Registry
+from keyframe.storage.base import StagedFile
 
 log = logging.getLogger(__name__)
 
 MAX_MULTIPART_FIELDS = 200
+MAX_MULTIPART_FILES = 100
 RunnerFactory = Callable[[Request, str | None], Runner]
 
 
+def _temporary_file() -> StagedFile:
+    return StagedFile(None)
+
+
 class ApiV3Endpoint:
-    def __init__(self, registry: Registry, runner_factory: RunnerFactory, max_body_bytes: int) -> None:
+    """``stage`` makes the file that a multipart file part streams into: ``Storage.stage`` puts it where
+    the storage can adopt it without copying (the default is a plain temporary file)."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        runner_factory: RunnerFactory,
+        max_body_bytes: int,
+        stage: Callable[[], StagedFile] = _temporary_file,
+    ) -> None:
         self.registry = registry
         self.runner_factory = runner_factory
         self.max_body_bytes = max_body_bytes
+        self.stage = stage
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         response_format = serialize.FORMAT_XML
         multirequest = False
+        staged: list[StagedFile] = []
         try:
-            collected = await self.collect(request)
-            response_format = _format(collected)
             runner = self.runner_factory(request, _header_ks(request))
+            collected = await self.collect(request, staged, runner)
+            response_format = _format(collected)
             multirequest = is_multirequest(collected)
             if multirequest:
                 result: Any = await run_in_threadpool(dispatch_multi, collected, self.registry, runner)
@@ -54,17 +71,19 @@ class ApiV3Endpoint:
             log.exception("unhandled error reading an api_v3 request")
             result, multirequest = errors.INTERNAL_SERVERL_ERROR(), False
         finally:
-            form = getattr(request.state, "form", None)
-            if form is not None:
-                await form.close()  # removes the spooled upload files
+            if staged:  # what no action adopted is removed (a failed upload leaves nothing behind)
+                await run_in_threadpool(_discard, staged)
         return render(result, response_format, multirequest, time.perf_counter() - started)
 
-    async def collect(self, request: Request) -> dict[str, Any]:
-        """Body, then query string, then path pairs: later sources win."""
+    async def collect(
+        self, request: Request, staged: list[StagedFile] | None = None, runner: Runner | None = None
+    ) -> dict[str, Any]:
+        """Body, then query string, then path pairs: later sources win. Files of a multipart body are
+        streamed to staged files, listed in ``staged`` for the caller to discard."""
         content_type = request.headers.get("content-type", "")
         collected: dict[str, Any] = {}
         if params.is_multipart_content_type(content_type):
-            await self._collect_multipart(request, collected)
+            await self._collect_multipart(request, collected, [] if staged is None else staged, runner)
         elif request.method != "GET":
             body = await self._read_body(request)
             if params.is_json_content_type(content_type):
@@ -88,30 +107,71 @@ class ApiV3Endpoint:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _collect_multipart(self, request: Request, collected: dict[str, Any]) -> None:
+    async def _collect_multipart(
+        self, request: Request, collected: dict[str, Any], staged: list[StagedFile], runner: Runner | None
+    ) -> None:
+        # Fields (not files) are held in memory: at most MAX_MULTIPART_FIELDS of them, in all no more than
+        # the body limit. File parts go to disk as they arrive.
+        prepare = getattr(runner, "prepare_file", None)
+
+        async def stage(name: str, items: list[Item]) -> StagedFile:
+            if prepare is not None:
+                found = self._in_place_call(request, name, items)
+                if found is not None:
+                    spec, known = found
+                    prepared: StagedFile | None = await run_in_threadpool(prepare, spec, known)
+                    if prepared is not None:
+                        return prepared
+            return await run_in_threadpool(self.stage)
+
+        reader = MultipartReader(
+            request.headers.get("content-type", ""),
+            stage,
+            max_fields_bytes=self.max_body_bytes,
+            max_fields=MAX_MULTIPART_FIELDS,
+            max_files=MAX_MULTIPART_FILES,
+        )
         try:
-            # Fields (not files) are held in memory: at most MAX_MULTIPART_FIELDS of them, in all no more
-            # than the body limit (checked below once parsed).
-            form = await request.form(
-                max_files=100, max_fields=MAX_MULTIPART_FIELDS, max_part_size=self.max_body_bytes
-            )
-        except ClientDisconnect:
-            raise
-        except Exception:
-            # python-multipart rejects malformed bodies; the caller gets a Kaltura error, not a 500.
-            raise errors.PROPERTY_VALIDATION_WRONG_FORMAT("body", "multipart/form-data") from None
-        request.state.form = form  # closed (temporary files removed) when the response is sent
-        fields_size = sum(len(v) for _, v in form.multi_items() if isinstance(v, str))
-        if fields_size > self.max_body_bytes:
-            raise errors.REQUEST_TOO_LARGE(self.max_body_bytes)
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                uploaded = UploadedFile(value.filename or "", value.content_type or "", value.file)
-                params.set_flattened(collected, key, uploaded)
-            elif key == "json":
-                params.merge(collected, params.parse_json_body(value.encode()))
-            else:
-                params.set_flattened(collected, key, value)
+            items = await reader.read(request.stream())
+        finally:
+            staged.extend(reader.staged)
+        _merge_items(collected, items)
+
+    def _in_place_call(
+        self, request: Request, name: str, items: list[Item]
+    ) -> tuple[ActionSpec, dict[str, Any]] | None:
+        """The action and the parameters known so far, when the file part ``name`` is that action's file
+        and the action writes its files in place (a single call, not a multirequest)."""
+        known: dict[str, Any] = {}
+        try:
+            _merge_items(known, items)
+            params.merge(known, params.parse_query(request.url.query))
+            params.merge(known, params.path_params(request.url.path))
+            service, action = known.get("service"), known.get("action")
+            if not isinstance(service, str) or not isinstance(action, str) or is_multirequest(known):
+                return None
+            spec = self.registry.find(service, action)
+        except KalturaAPIException:
+            return None  # the call itself reports it
+        if spec.in_place is None or not spec.file_param(name):
+            return None
+        return spec, known
+
+
+def _merge_items(collected: dict[str, Any], items: list[Item]) -> None:
+    for key, value in items:
+        if key == "json" and isinstance(value, str):
+            params.merge(collected, params.parse_json_body(value.encode()))
+        else:
+            params.set_flattened(collected, key, value)
+
+
+def _discard(staged: list[StagedFile]) -> None:
+    for item in staged:
+        try:
+            item.discard()
+        except OSError:
+            log.warning("could not remove a temporary upload file")
 
 
 def render(result: Any, response_format: int, multirequest: bool, elapsed: float) -> Response:

@@ -211,3 +211,188 @@ PROPERTY_VALIDATION_NO_INSERT_PERMISSION = _e(
 PERMISSION_NOT_HELD = _e(
     "PERMISSION_NOT_HELD;NAME;You cannot grant permission [@NAME@], which you do not hold"
 )
+
+# Upload tokens (upstream's KalturaErrors, "Upload Token Service")
+UPLOAD_ERROR = _e("UPLOAD_ERROR;;Upload failed")
+UPLOAD_TOKEN_NOT_FOUND = _e("UPLOAD_TOKEN_NOT_FOUND;;Upload token not found")
+UPLOAD_TOKEN_INVALID_STATUS_FOR_UPLOAD = _e(
+    "UPLOAD_TOKEN_INVALID_STATUS_FOR_UPLOAD;;Upload token is in an invalid status for uploading a file, "
+    "maybe the file was already uploaded"
+)
+UPLOAD_TOKEN_INVALID_STATUS_FOR_ADD_ENTRY = _e(
+    "UPLOAD_TOKEN_INVALID_STATUS_FOR_ADD_ENTRY;;Upload token is in an invalid status for adding entry, "
+    "maybe the a file was not uploaded or the token was used"
+)
+UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE = _e(
+    "UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE;;Failed to match expected file size"
+)
+UPLOAD_TOKEN_MISSING_FILE_SIZE = _e(
+    "UPLOAD_TOKEN_MISSING_FILE_SIZE;;FileSize is mandatory when enabling autoFinalize"
+)
+
+# Media entries
+ENTRY_ID_NOT_FOUND = _e('ENTRY_ID_NOT_FOUND;ENTRY_ID;Entry id "@ENTRY_ID@" not found')
+INVALID_ENTRY_ID = _e("INVALID_ENTRY_ID;ENTRY_TYPE,ENTRY_ID;Unknown @ENTRY_TYPE@ [@ENTRY_ID@]")
+ENTRY_ALREADY_WITH_CONTENT = _e("ENTRY_ALREADY_WITH_CONTENT;;Entry already associated with content")
+ENTRY_TYPE_NOT_SUPPORTED = _e('ENTRY_TYPE_NOT_SUPPORTED;ENTRY_TYPE;Entry type "@ENTRY_TYPE@" not supported')
+ENTRY_MEDIA_TYPE_NOT_SUPPORTED = _e(
+    'ENTRY_MEDIA_TYPE_NOT_SUPPORTED;MEDIA_TYPE;Entry media type "@MEDIA_TYPE@" not supported'
+)
+RESOURCE_TYPE_NOT_SUPPORTED = _e(
+    'RESOURCE_TYPE_NOT_SUPPORTED;RES_TYPE;Resource type "@RES_TYPE@" not supported'
+)
+PERMISSION_DENIED_TO_UPDATE_ENTRY = _e(
+    "PERMISSION_DENIED_TO_UPDATE_ENTRY;;User can update only the entries he own, otherwise an admin session "
+    "must be used"
+)
+INVALID_ENTRY_STATUS = _e("INVALID_ENTRY_STATUS;;Invalid entry status")
+
+# Categories (upstream's texts, "categroy" and "CONTIRUBUTION" included)
+CATEGORY_NOT_FOUND = _e('CATEGORY_NOT_FOUND;ID;Category id "@ID@" not found')
+PARENT_CATEGORY_NOT_FOUND = _e('PARENT_CATEGORY_NOT_FOUND;ID;Parent category id "@ID@" not found')
+DUPLICATE_CATEGORY = _e('DUPLICATE_CATEGORY;CATEGORY;The category "@CATEGORY@" already exists')
+PARENT_CATEGORY_IS_CHILD = _e(
+    "PARENT_CATEGORY_IS_CHILD;PARENT_CATEGORY,OTHER_CATEGORY;The parent category "
+    '"@PARENT_CATEGORY@" is one of the children for category "@OTHER_CATEGORY@"'
+)
+CATEGORIES_LOCKED = _e("CATEGORIES_LOCKED;;Categories are locked")
+CATEGORY_NAME_CONTAINS_INVALID_CHARS = _e(
+    "CATEGORY_NAME_CONTAINS_INVALID_CHARS;;Category name contains invalid chars."
+)
+CANNOT_INHERIT_MEMBERS_WHEN_PARENT_CATEGORY_IS_NOT_SET = _e(
+    "CANNOT_INHERIT_MEMBERS_WHEN_PARENT_CATEGORY_IS_NOT_SET;;Cannot inherit members when parent category is "
+    "not set"
+)
+NOT_ENTITLED_TO_UPDATE_CATEGORY = _e(
+    "NOT_ENTITLED_TO_UPDATE_CATEGORY;;Current User is not entitled to update this category"
+)
+CANNOT_UPDATE_CATEGORY_PRIVACY_CONTEXT = _e(
+    "CANNOT_UPDATE_CATEGORY_PRIVACY_CONTEXT;;Cannot update privacy context"
+)
+CANNOT_MOVE_CATEGORIES_FROM_DIFFERENT_PARENT_CATEGORY = _e(
+    "CANNOT_MOVE_CATEGORIES_FROM_DIFFERENT_PARENT_CATEGORIES;;Cannot move categories from different parent "
+    "categories"
+)
+_NO_CONTEXT = "privacy context is not set on the categroy"
+CANNOT_SET_APPEAR_IN_LIST_FIELD_WITH_NO_PRIVACY_CONTEXT = _e(
+    f"CANNOT_SET_APPEAR_IN_LIST_FIELD_WITH_NO_PRIVACY_CONTEXT;;Cannot set appear in list field when "
+    f"{_NO_CONTEXT}"
+)
+CANNOT_SET_INHERITANCE_TYPE_FIELD_WITH_NO_PRIVACY_CONTEXT = _e(
+    f"CANNOT_SET_INHERITANCE_TYPE_FIELD_WITH_NO_PRIVACY_CONTEXT;;Cannot set inheritance field when "
+    f"{_NO_CONTEXT}"
+)
+CANNOT_SET_PRIVACY_FIELD_WITH_NO_PRIVACY_CONTEXT = _e(
+    f"CANNOT_SET_PRIVACY_FIELD_WITH_NO_PRIVACY_CONTEXT;;Cannot set privacy field when {_NO_CONTEXT}"
+)
+CANNOT_SET_OWNER_FIELD_WITH_NO_PRIVACY_CONTEXT = _e(
+    f"CANNOT_SET_OWNER_FIELD_WITH_NO_PRIVACY_CONTEXT;;Cannot set owner field when {_NO_CONTEXT}"
+)
+CANNOT_SET_USER_JOIN_POLICY_FIELD_WITH_NO_PRIVACY_CONTEXT = _e(
+    f"CANNOT_SET_USER_JOIN_POLICY_FIELD_WITH_NO_PRIVACY_CONTEXT;;Cannot set user join policy field when "
+    f"{_NO_CONTEXT}"
+)
+CANNOT_SET_CONTIRUBUTION_POLICY_FIELD_WITH_NO_PRIVACY_CONTEXT = _e(
+    "CANNOT_SET_CONTIRUBUTION_POLICY_FIELD_WITH_NO_PRIVACY_CONTEXT;;Cannot set contribution policy field "
+    f"when "
+    f"{_NO_CONTEXT}"
+)
+CANNOT_SET_DEFAULT_PERMISSION_LEVEL_FIELD_WITH_NO_PRIVACY_CONTEXT = _e(
+    f"CANNOT_SET_DEFAULT_PERMISSION_LEVEL_FIELD_WITH_NO_PRIVACY_CONTEXT;;Cannot set default permission level "
+    f"field when {_NO_CONTEXT}"
+)
+CANNOT_SET_OWNER_FIELD_WITH_USER_ID = _e(
+    'CANNOT_SET_OWNER_FIELD_WITH_USER_ID;ID;Cannot set owner field with user id "@ID@", user id is invalid'
+)
+PRIVACY_CONTEXT_INVALID_STRING = _e(
+    'PRIVACY_CONTEXT_INVALID_STRING;CONTEXT;Privacy context is invalid "@CONTEXT@"'
+)
+CANNOT_SET_OWNER_WHEN_CATEGORY_INHERIT_MEMBERS = _e(
+    "CANNOT_SET_OWNER_WHEN_CATEGORY_INHERIT_MEMBERS;;Cannot set owner when category is set to inherit"
+)
+CANNOT_SET_USER_JOIN_POLICY_WHEN_CATEGORY_INHERIT_MEMBERS = _e(
+    "CANNOT_SET_USER_JOIN_POLICY_WHEN_CATEGORY_INHERIT_MEMBERS;;Cannot set user join policy when category is "
+    "set to inherit"
+)
+CANNOT_SET_DEFAULT_PERMISSION_LEVEL_WHEN_CATEGORY_INHERIT_MEMBERS = _e(
+    "CANNOT_SET_DEFAULT_PERMISSION_LEVEL_WHEN_CATEGORY_INHERIT_MEMBERS;;Cannot set default permission level "
+    "when category is set to inherit"
+)
+CANNOT_SET_MULTI_PRIVACY_CONTEXT = _e(
+    "CANNOT_SET_MULTI_PRIVACY_CONTEXT;; Cannot set multiple privacy context when Disable Category Limit "
+    "feature is turned on"
+)
+# categoryUser
+INVALID_CATEGORY_USER_ID = _e(
+    'INVALID_CATEGORY_USER_ID;CAT,USER;Invalid CategoryUser for category ["@CAT@"] and for user ["@USER@"]'
+)
+CATEGORY_USER_ALREADY_EXISTS = _e("CATEGORY_USER_ALREADY_EXISTS;;CategoryUser already exists")
+CATEGORY_INHERIT_MEMBERS = _e(
+    "CATEGORY_INHERIT_MEMBERS;CAT;Cannot add members to this category since its inherit members from parent "
+    'category ["@CAT@"]'
+)
+CATEGORY_USER_JOIN_NOT_ALLOWED = _e(
+    'CATEGORY_USER_JOIN_NOT_ALLOWED;CAT;cannot register to this category ["@CAT@"]'
+)
+CANNOT_UPDATE_CATEGORY_USER = _e("CANNOT_UPDATE_CATEGORY_USER;;cannot update category user")
+MUST_FILTER_USERS_OR_CATEGORY = _e("MUST_FILTER_USERS_OR_CATEGORY;;Must filter users or categories")
+CANNOT_UPDATE_CATEGORY_USER_OWNER = _e(
+    "CANNOT_UPDATE_CATEGORY_USER_OWNER;;Cannot change CategoryUser object for category Owner"
+)
+CATEGORY_MAX_USER_REACHED = _e(
+    "CATEGORY_MAX_USER_REACHED;MAX;Max amount of users per category @MAX@ has been reached"
+)
+# categoryEntry
+CANNOT_ASSIGN_ENTRY_TO_CATEGORY = _e("CANNOT_ASSIGN_ENTRY_TO_CATEGORY;;Cannot assign entry to category")
+CANNOT_REMOVE_ENTRY_FROM_CATEGORY = _e("CANNOT_REMOVE_ENTRY_FROM_CATEGORY;;Cannot remove entry from category")
+CANNOT_ACTIVATE_CATEGORY_ENTRY = _e("CANNOT_ACTIVATE_CATEGORY_ENTRY;;Cannot activate categoryEntry")
+CANNOT_ACTIVATE_CATEGORY_ENTRY_SINCE_IT_IS_NOT_PENDING = _e(
+    "CANNOT_ACTIVATE_CATEGORY_ENTRY_SINCE_IT_IS_NOT_PENDING;;Cannot activate a non pending categoryEntry"
+)
+CANNOT_REJECT_CATEGORY_ENTRY = _e("CANNOT_REJECT_CATEGORY_ENTRY;;Cannot reject category entry")
+CANNOT_REJECT_CATEGORY_ENTRY_SINCE_IT_IS_NOT_PENDING = _e(
+    "CANNOT_REJECT_CATEGORY_ENTRY_SINCE_IT_IS_NOT_PENDING;;Cannot reject a non pending categoryEntry"
+)
+ENTRY_IS_NOT_ASSIGNED_TO_CATEGORY = _e(
+    "ENTRY_IS_NOT_ASSIGNED_TO_CATEGORY;;Entry doesn't assigned to category"
+)
+MUST_FILTER_ON_ENTRY_OR_CATEGORY = _e("MUST_FILTER_ON_ENTRY_OR_CATEGORY;;Must filter on entry id or category")
+CATEGORY_ENTRY_ALREADY_EXISTS = _e("CATEGORY_ENTRY_ALREADY_EXISTS;;Entry already assigned to this category")
+# groupUser
+GROUP_NOT_FOUND = _e("GROUP_NOT_FOUND;;Group was not found")
+GROUP_USER_ALREADY_EXISTS = _e("GROUP_USER_ALREADY_EXISTS;;GroupUser already exists")
+GROUP_USER_DOES_NOT_EXIST = _e(
+    'GROUP_USER_DOES_NOT_EXISTS;USER,GROUP;Invalid GroupUser for group ["@GROUP@"] and for user ["@USER@"]'
+)
+PROPERTY_VALIDATION_NO_UPDATE_PERMISSION = _e(
+    "PROPERTY_VALIDATION_NO_UPDATE_PERMISSION;PROP;Current user does not have permission to update property "
+    '"@PROP@"'
+)
+CATEGORY_DOES_NOT_HAVE_PARENT_CATEGORY = _e(
+    "CATEGORY_DOES_NOT_HAVE_PARENT_CATEGORY;;Category doesn't have parent category"
+)
+CANNOT_OVERRIDE_MANUAL_CHANGES = _e("CANNOT_OVERRIDE_MANUAL_CHANGES;;Cannot override manual changes")
+# Vendor (Zoom) integrations — zoom-and-webex.md §1.4
+NO_INTEGRATION_DATA = _e("NO_INTEGRATION_DATA;;Zoom integration data does not exist for current account")
+NO_VENDOR_CONFIGURATION = _e("NO_VENDOR_CONFIGURATION;;Vendor configuration file was not found!")
+ZOOM_ADMIN_REQUIRED = _e(
+    "ZOOM_ADMIN_REQUIRED;;Only Zoom admins are allowed to access kaltura configuration page, please check "
+    "your user account"
+)
+UNABLE_TO_AUTHENTICATE_OAUTH = _e(
+    "UNABLE_TO_AUTHENTICATE_OAUTH;;Unable to authenticate using oauth because both Refresh Token and Access "
+    "Token are missing"
+)
+INTEGRATION_ALREADY_EXIST = _e(
+    'INTEGRATION_ALREADY_EXIST;PARTNER_ID;Integration already exists for partner id "@PARTNER_ID@", please '
+    "disable it and try again"
+)
+TOKEN_PARSING_FAILED = _e("TOKEN_PARSING_FAILED;;Parsing tokens failed")
+EXCEEDED_MAX_ZOOM_DROP_FOLDERS = _e(
+    "EXCEEDED_MAX_ZOOM_DROP_FOLDERS;;Amount of maximum zoom drop folders per partner exceeded"
+)
+# Keyframe: the account limit is enforced when an account is linked (upstream: when its folder is made).
+EXCEEDED_MAX_ZOOM_ACCOUNTS = _e(
+    "EXCEEDED_MAX_ZOOM_ACCOUNTS;LIMIT;This account may link at most @LIMIT@ Zoom accounts; remove one "
+    "before adding another"
+)

@@ -18,6 +18,7 @@ from typing import Any
 from keyframe.kapi import errors
 from keyframe.kapi.decode import MISSING, decode_value
 from keyframe.kapi.types import classify
+from keyframe.storage.base import StagedFile
 
 
 class KsPolicy(Enum):
@@ -27,12 +28,25 @@ class KsPolicy(Enum):
 
 
 class UploadedFile:
-    """A file part of a multipart request, handed to actions that declare a file parameter."""
+    """A file part of a multipart request, handed to actions that declare a file parameter.
 
-    def __init__(self, filename: str, content_type: str, file: typing.BinaryIO) -> None:
+    Its bytes are already on disk in ``staged`` (where the storage can adopt them without another copy);
+    the endpoint discards the staged file after the request unless an action adopted it.
+    """
+
+    def __init__(self, filename: str, content_type: str, staged: StagedFile) -> None:
         self.filename = filename
         self.content_type = content_type
-        self.file = file
+        self.staged = staged
+
+    @property
+    def size(self) -> int:
+        return self.staged.size
+
+    @property
+    def file(self) -> typing.BinaryIO:
+        """The bytes as a file, positioned at the start."""
+        return self.staged.rewind()
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,15 @@ class ParamSpec:
 
 
 @dataclass(frozen=True)
+class InPlaceTarget:
+    """Where an action wants its file part written as it arrives: bytes ``offset…`` of the stored object
+    ``key`` (see ``api_action``'s ``in_place``)."""
+
+    key: str
+    offset: int
+
+
+@dataclass(frozen=True)
 class ActionSpec:
     service: str
     action: str
@@ -51,15 +74,23 @@ class ActionSpec:
     ks: KsPolicy
     permissions: tuple[str, ...]
     params: tuple[ParamSpec, ...]
+    # Called with the request context and the non-file arguments before the file part is read.
+    in_place: Callable[..., InPlaceTarget | None] | None = None
 
     @property
     def label(self) -> str:
         """Upstream's ``service->action`` form used in SERVICE_FORBIDDEN."""
         return f"{self.service}->{self.action}"
 
-    def decode_args(self, raw: dict[str, Any]) -> dict[str, Any]:
+    def file_param(self, name: str) -> bool:
+        return any(p.name == name and p.kind == "file" for p in self.params)
+
+    def decode_args(self, raw: dict[str, Any], *, files: bool = True) -> dict[str, Any]:
+        """The action's arguments from the wire parameters; ``files=False`` leaves the file ones out."""
         args: dict[str, Any] = {}
         for param in self.params:
+            if param.kind == "file" and not files:
+                continue
             value: Any = MISSING
             if param.name in raw:
                 if param.kind == "file":
@@ -111,10 +142,15 @@ def api_action(
     *,
     ks: KsPolicy = KsPolicy.REQUIRED,
     permissions: tuple[str, ...] = (),
+    in_place: Callable[..., InPlaceTarget | None] | None = None,
     registry: Registry = REGISTRY,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``in_place(ctx, **arguments without files)``: for an action whose file part should be written
+    straight where it belongs (an upload chunk into its file) rather than staged and copied; it runs, after
+    the same checks as the action, before the body's file part is read, and may return ``None``."""
+
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        registry.add(ActionSpec(service, action, func, ks, permissions, _params(func)))
+        registry.add(ActionSpec(service, action, func, ks, permissions, _params(func), in_place))
         return func
 
     return register

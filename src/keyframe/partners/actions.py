@@ -50,7 +50,7 @@ def to_api(partner: Partner, *, secret: bool, admin_secret: bool) -> KalturaPart
         adminUserId=partner.admin_user_id,
         partnerParentId=partner.parent_id,
         partnerGroupType=1,
-        defaultEntitlementEnforcement=False,
+        defaultEntitlementEnforcement=partner.default_entitlement_enforcement,
         ksMaxExpiryInSeconds=partner.ks_max_expiry,
         subPartnerId=partner.sub_partner_id,
     )

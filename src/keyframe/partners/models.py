@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from enum import IntEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Identity, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Identity, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keyframe.db import Base
@@ -51,6 +51,10 @@ class Partner(Base):
     previous_secret_until: Mapped[int] = mapped_column(BigInteger, default=0)
     # A parent may impersonate and operate on its children (upstream's partner groups, simplified).
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True, index=True)
+    # Whether sessions are entitled by default (upstream's defaultEntitlementEnforcement; set by the CLI).
+    default_entitlement_enforcement: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How many Zoom accounts the partner may link; None: the installation's KEYFRAME_ZOOM_ACCOUNTS_LIMIT.
+    zoom_accounts_limit: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now)
     updated_at: Mapped[int] = mapped_column(BigInteger, default=now, onupdate=now)
 

@@ -33,6 +33,7 @@ def _normal(name: str, friendly: str, *depends_on: str) -> PermissionDef:
 
 FEATURES: tuple[PermissionDef, ...] = (
     PermissionDef("FEATURE_ENTITLEMENT", "Category entitlement", PermissionType.SPECIAL_FEATURE),
+    PermissionDef("FEATURE_DISABLE_CATEGORY_LIMIT", "Disable category limit", PermissionType.SPECIAL_FEATURE),
     PermissionDef("CONTENTDISTRIBUTION_PLUGIN_PERMISSION", "Content distribution", PermissionType.PLUGIN),
     PermissionDef(
         "FEATURE_TEAMS_RECORDING_UPLOAD_PERMISSION", "Teams recordings upload", PermissionType.SPECIAL_FEATURE

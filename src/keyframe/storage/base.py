@@ -6,10 +6,13 @@ same object on every backend, so code above this interface never builds file pat
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
+import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Self
@@ -42,6 +45,87 @@ class StoredObject:
     key: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Bytes ``[start, end)`` of a stored object (``end`` ``None``: to its end), a piece of ``compose``."""
+
+    key: str
+    start: int = 0
+    end: int | None = None
+
+
+class StagedFile:
+    """A temporary file filled with an incoming upload before a storage adopts it under a key.
+
+    ``Storage.stage`` puts it where that storage can take it cheaply (local storage: in its own directory,
+    so adopting is a rename), so the bytes reach the disk once. Whoever creates one discards it when done;
+    discarding an adopted file does nothing.
+    """
+
+    def __init__(self, directory: Path | None, prefix: str = ".tmp-upload-") -> None:
+        fd, name = tempfile.mkstemp(dir=directory, prefix=prefix)
+        self.path = Path(name)
+        self.file: BinaryIO = os.fdopen(fd, "w+b")
+        self.size = 0
+        self.adopted = False
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.size += len(data)
+
+    def rewind(self) -> BinaryIO:
+        """The file, flushed and positioned at its start, for reading."""
+        self.file.flush()
+        self.file.seek(0)
+        return self.file
+
+    def discard(self) -> None:
+        self.file.close()
+        if not self.adopted:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+
+class InPlaceFile(StagedFile):
+    """An upload written straight into a stored object at ``offset`` (``Storage.open_in_place``), so a
+    chunked upload's bytes reach the disk once and need no assembly afterwards.
+
+    It holds a shared lock on the object until ``discard``: ``seal_in_place`` takes the object only while
+    no such writer is active, so nobody writes into a file after it was sealed.
+    """
+
+    # StagedFile.__init__ is not called: there is no temporary file.
+    def __init__(self, fd: int, path: Path, key: str, offset: int) -> None:
+        self.fd: int | None = fd
+        self.path = path
+        self.key = key
+        self.offset = offset
+        self.size = 0
+        self.adopted = True  # nothing to remove on discard: the object is not ours
+
+    def write(self, data: bytes) -> None:
+        assert self.fd is not None, "written after discard"
+        view = memoryview(data)
+        while view:
+            done = os.pwrite(self.fd, view, self.offset + self.size)
+            self.size += done
+            view = view[done:]
+
+    def finish(self) -> None:
+        """Make the written bytes durable, then release the lock (the bytes are where they belong)."""
+        if self.fd is not None:
+            os.fdatasync(self.fd)
+        self.discard()
+
+    def rewind(self) -> BinaryIO:
+        raise TypeError("an in-place upload is read through its storage key, not as a file")
+
+    def discard(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)  # releases the shared lock
 
 
 def validate_key(key: str) -> str:
@@ -183,6 +267,55 @@ class Storage(ABC):
     def check(self) -> None:
         """Raise ``StorageError`` unless the backend is reachable and usable (for start-up and health
         checks: a missing bucket, for instance, otherwise looks like missing keys to ``size``)."""
+
+    def stage(self) -> StagedFile:
+        """A new temporary file for an incoming upload, to be ``adopt``ed or discarded."""
+        return StagedFile(None)
+
+    def adopt(self, staged: StagedFile, key: str, *, content_type: str | None = None) -> int:
+        """Store the bytes of ``staged`` under ``key`` (atomically, as ``write_stream``) and consume the file;
+        returns the size. On failure the file is left for its owner to discard."""
+        self.write_stream(key, staged.rewind(), content_type=content_type)
+        staged.file.close()
+        with contextlib.suppress(FileNotFoundError):
+            staged.path.unlink()
+        staged.adopted = True
+        return staged.size
+
+    def open_in_place(self, key: str, offset: int) -> InPlaceFile | None:
+        """A writer into the object ``key`` (created if missing) at byte ``offset``, or ``None`` when this
+        backend cannot write in place (S3): the caller stages the bytes instead. The object is not written
+        atomically: use it only for objects nobody reads until ``seal_in_place`` made them final."""
+        return None
+
+    def seal_in_place(self, key: str, size: int, final_key: str) -> Callable[[bool], None] | None:
+        """Make the in-place object ``key`` the final object ``final_key`` of ``size`` bytes, durable, if no
+        ``open_in_place`` writer is active; ``None`` otherwise (compose a copy instead). The returned
+        function must be called once the caller's transaction ends: with ``True`` when it committed,
+        ``False`` to put the object back. Until then new writers wait."""
+        return None
+
+    def discard_in_place(self, key: str) -> None:  # noqa: B027 - nothing to do where nothing is in place
+        """Remove the in-place object ``key`` unless an ``open_in_place`` writer is active (its bytes may
+        be about to count); for an object that holds nothing anyone recorded."""
+
+    def compose(self, key: str, parts: Sequence[Slice], *, content_type: str | None = None) -> int:
+        """Store the concatenation of ``parts`` under ``key`` (atomically, as ``write_stream``); returns the
+        size. The parts stay where they are. Raises ``StorageNotFound`` if one is missing.
+
+        This default streams the bytes through; backends override it with server-side copies.
+        """
+        for part in parts:
+            validate_range(part.start, part.end)
+            if not self.exists(part.key):  # fail before writing anything
+                raise StorageNotFound(part.key)
+
+        def chunks() -> Iterator[bytes]:
+            for part in parts:
+                with self.open_read(part.key, part.start, part.end) as stream:
+                    yield from stream
+
+        return self.write_stream(key, chunks(), content_type=content_type).size
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the storage is not used afterwards."""

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from keyframe.storage.base import (
     READ_CHUNK,
     Hasher,
+    InPlaceFile,
     ReadStream,
+    Slice,
+    StagedFile,
     Storage,
     StorageError,
     StorageNotFound,
@@ -97,6 +102,143 @@ class LocalStorage(Storage):
             raise
         _fsync_directory(target.parent)
         return StoredObject(key=key, size=hasher.size, sha256=hasher.hexdigest())
+
+    def stage(self) -> StagedFile:
+        # In the root, so adopting it is a rename on the same filesystem; its name hides it from listings
+        # and lets remove_stale_temporaries sweep it if the process dies.
+        try:
+            return StagedFile(self.root, prefix=TEMP_PREFIX + "upload-")
+        except OSError as exc:
+            raise StorageError(f"cannot create an upload file: {exc.strerror or exc}") from exc
+
+    def adopt(self, staged: StagedFile, key: str, *, content_type: str | None = None) -> int:
+        if staged.path.parent != self.root:
+            return super().adopt(staged, key, content_type=content_type)
+        target = self._path(key)
+        try:
+            staged.file.flush()
+            os.fsync(staged.file.fileno())
+            staged.file.close()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged.path, target)
+        except OSError as exc:
+            raise StorageError(f"cannot write {key!r}: {exc.strerror or exc}") from exc
+        staged.adopted = True
+        _fsync_directory(target.parent)
+        return staged.size
+
+    def open_in_place(self, key: str, offset: int) -> InPlaceFile | None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StorageError(f"cannot write {key!r}: {exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # waits while a seal is being committed
+            # A seal that won while we waited moved the file away: it is final now, not ours to write.
+            mine = os.fstat(fd)
+            current = os.stat(path)
+            if (mine.st_dev, mine.st_ino) != (current.st_dev, current.st_ino):
+                os.close(fd)
+                return None
+        except FileNotFoundError:
+            os.close(fd)
+            return None
+        except OSError as exc:
+            os.close(fd)
+            raise StorageError(f"cannot write {key!r}: {exc.strerror or exc}") from exc
+        return InPlaceFile(fd, path, key, offset)
+
+    def seal_in_place(self, key: str, size: int, final_key: str) -> Callable[[bool], None] | None:
+        path, target = self._path(key), self._path(final_key)
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except OSError as exc:
+            raise StorageError(f"cannot seal {key!r}: {exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None  # a writer is active
+        try:
+            os.ftruncate(fd, size)  # an earlier, longer attempt may have left bytes past the end
+            os.fsync(fd)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            _fsync_directory(target.parent)
+        except OSError as exc:
+            os.close(fd)
+            raise StorageError(f"cannot seal {key!r}: {exc.strerror or exc}") from exc
+
+        def release(committed: bool) -> None:
+            try:
+                if not committed:
+                    os.replace(target, path)
+            finally:
+                os.close(fd)  # new writers may go on (and find the file gone if it was sealed)
+
+        return release
+
+    def discard_in_place(self, key: str) -> None:
+        path = self._path(key)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StorageError(f"cannot delete {key!r}: {exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # A writer that opened the path meanwhile finds it gone (or another file) and stages instead.
+            path.unlink(missing_ok=True)
+        except BlockingIOError:
+            pass  # in use: it goes with the token
+        except OSError as exc:
+            raise StorageError(f"cannot delete {key!r}: {exc.strerror or exc}") from exc
+        finally:
+            os.close(fd)
+
+    def compose(self, key: str, parts: Sequence[Slice], *, content_type: str | None = None) -> int:
+        """Copied inside the kernel (``copy_file_range``: no trip through Python, a reflink on filesystems
+        that share blocks) into a temporary file that is then renamed over the target."""
+        sources = []
+        try:
+            for part in parts:
+                validate_range(part.start, part.end)
+                try:
+                    sources.append((open(self._path(part.key), "rb"), part))  # noqa: SIM115 - closed below
+                except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                    raise StorageNotFound(part.key) from None
+                except OSError as exc:
+                    raise StorageError(f"cannot read {part.key!r}: {exc.strerror or exc}") from exc
+            target = self._path(key)
+            fd, temp = self._make_temp(target.parent, key)
+            size = 0
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    for handle, part in sources:
+                        length = os.fstat(handle.fileno()).st_size
+                        end = length if part.end is None else min(part.end, length)
+                        if end > part.start:
+                            _copy_range(handle, out, part.start, end - part.start, size)
+                            size += end - part.start
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(temp, target)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                raise StorageError(f"cannot write {key!r}: {exc.strerror or exc}") from exc
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                raise
+        finally:
+            for handle, _part in sources:
+                handle.close()
+        _fsync_directory(target.parent)
+        return size
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -213,6 +355,32 @@ def _read_chunks(handle: BinaryIO, key: str, remaining: int | None) -> Iterator[
         if remaining is not None:
             remaining -= len(chunk)
         yield chunk
+
+
+def _copy_range(source: BinaryIO, out: BinaryIO, start: int, length: int, out_offset: int) -> None:
+    """Copy ``length`` bytes of ``source`` from ``start`` to ``out`` at ``out_offset``."""
+    copied = 0
+    try:
+        while copied < length:
+            done = os.copy_file_range(
+                source.fileno(), out.fileno(), length - copied, start + copied, out_offset + copied
+            )
+            if done == 0:  # the source shrank under us
+                raise OSError(f"short read copying {length} bytes")
+            copied += done
+        return
+    except OSError as exc:
+        # Filesystems or kernels without copy_file_range (or across devices): copy through a buffer.
+        if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
+            raise
+    source.seek(start + copied)
+    out.seek(out_offset + copied)
+    while copied < length:
+        chunk = source.read(min(READ_CHUNK, length - copied))
+        if not chunk:
+            raise OSError(f"short read copying {length} bytes")
+        out.write(chunk)
+        copied += len(chunk)
 
 
 def _walk_error(exc: OSError) -> None:

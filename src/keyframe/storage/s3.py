@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from keyframe.storage.base import (
     READ_CHUNK,
     Hasher,
     ReadStream,
+    Slice,
     Storage,
     StorageError,
     StorageNotFound,
@@ -182,6 +183,52 @@ class S3Storage(Storage):
             raise
         return StoredObject(key=key, size=hasher.size, sha256=hasher.hexdigest())
 
+    def compose(self, key: str, parts: Sequence[Slice], *, content_type: str | None = None) -> int:
+        """A multipart upload whose parts are server-side copies (``UploadPartCopy``): no byte passes through
+        Keyframe. S3 wants every part but the last to be at least 5 MiB, so smaller pieces are streamed
+        instead (the base class's way)."""
+        ranges: list[tuple[Slice, int, int]] = []  # (part, start, end) with end exclusive, none empty
+        for part in parts:
+            validate_range(part.start, part.end)
+            length = self.size(part.key)  # StorageNotFound for a missing part
+            end = length if part.end is None else min(part.end, length)
+            ranges.extend((part, a, b) for a, b in _split(part.start, end))
+        if not ranges or len(ranges) > 10_000 or any(b - a < MIN_PART_SIZE for _, a, b in ranges[:-1]):
+            return super().compose(key, parts, content_type=content_type)
+
+        name = self._name(key)
+        extra: dict[str, Any] = {"ContentType": content_type} if content_type else {}
+        try:
+            upload = self._client.create_multipart_upload(Bucket=self.bucket, Key=name, **extra)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise self._error("write", repr(key), exc) from exc
+        upload_id: str = upload["UploadId"]
+        copied: list[dict[str, Any]] = []
+        try:
+            for number, (part, start, end) in enumerate(ranges, start=1):
+                try:
+                    answer = self._client.upload_part_copy(
+                        Bucket=self.bucket,
+                        Key=name,
+                        UploadId=upload_id,
+                        PartNumber=number,
+                        CopySource={"Bucket": self.bucket, "Key": self._name(part.key)},
+                        CopySourceRange=f"bytes={start}-{end - 1}",
+                    )
+                except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+                    raise self._error("copy", repr(part.key), exc) from exc
+                copied.append({"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]})
+            try:
+                self._client.complete_multipart_upload(
+                    Bucket=self.bucket, Key=name, UploadId=upload_id, MultipartUpload={"Parts": copied}
+                )
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+                raise self._error("write", repr(key), exc) from exc
+        except BaseException:
+            self._abort(name, upload_id)
+            raise
+        return sum(b - a for _, a, b in ranges)
+
     def _abort(self, name: str, upload_id: str) -> None:
         try:
             self._client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload_id)
@@ -320,3 +367,13 @@ class S3Storage(Storage):
                 f"S3 delete of {prefix!r}/ in bucket {self.bucket!r} failed for {len(errors)} objects: "
                 f"{errors[0].get('Code', 'error')}"
             )
+
+
+def _split(start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` in as few equal pieces as fit S3's largest copied part (none when empty)."""
+    length = end - start
+    if length <= 0:
+        return []
+    count = -(-length // MAX_PART_SIZE)
+    step = -(-length // count)
+    return [(a, min(a + step, end)) for a in range(start, end, step)]

@@ -79,7 +79,7 @@ def to_api(partner: Partner, user: User, role_names: Callable[[str], str]) -> Ka
         updatedAt=user.updated_at,
         partnerData=user.partner_data,
         lastLoginTime=user.last_login_at or None,
-        type=KalturaUserType.USER,
+        type=KalturaUserType(user.type),
         isAdmin=user.is_admin,
         roleIds=user.role_ids,
         roleNames=role_names(user.role_ids),
@@ -135,8 +135,11 @@ def _profile(obj: KalturaUser) -> service.Profile:
         profile.is_admin = False
     elif "isAdmin" in given:
         profile.is_admin = obj.isAdmin
-    if "type" in given and obj.type not in (None, KalturaUserType.USER):
-        raise errors.INVALID_FIELD_VALUE("type")  # group users are not supported
+    if "type" in given and obj.type is not None:
+        # Groups are users whose members are listed by groupUser; applicative groups are not supported.
+        if obj.type not in (KalturaUserType.USER, KalturaUserType.GROUP):
+            raise errors.INVALID_FIELD_VALUE("type")
+        profile.type = int(obj.type)
     return profile
 
 

@@ -17,6 +17,13 @@ class UserStatus(IntEnum):
     DELETED = 2
 
 
+class UserType(IntEnum):
+    """Upstream's KalturaUserType: a GROUP is a user row whose members are in ``group_users``."""
+
+    USER = 0
+    GROUP = 1
+
+
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("partner_id", "user_id"),)
@@ -25,6 +32,7 @@ class User(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
     # The id the partner gives the user (Kaltura's "puser id"), e.g. an e-mail or an LMS id.
     user_id: Mapped[str] = mapped_column(String(256))
+    type: Mapped[int] = mapped_column(Integer, default=UserType.USER)
     # Login ids are e-mails, stored lower-cased, unique across the whole install (as upstream).
     login_id: Mapped[str | None] = mapped_column(String(256), unique=True, nullable=True)
     password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)

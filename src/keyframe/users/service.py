@@ -24,7 +24,8 @@ from keyframe.kapi import errors
 from keyframe.kapi.errors import ErrorDef
 from keyframe.partners.models import Partner
 from keyframe.roles import service as role_service
-from keyframe.users.models import User, UserStatus
+from keyframe.sqlfilters import contains, escape_like, starts_with
+from keyframe.users.models import User, UserStatus, UserType
 from keyframe.users.passwords import hash_password, password_problem
 
 # Characters of a user id: no whitespace, and none of ``,`` (lists of ids), ``;`` and ``|`` (KS v1 fields).
@@ -107,6 +108,7 @@ class Profile:
     """The stored fields a caller sets; None means "not given" (leave as is, or the default on add)."""
 
     user_id: str | None = None
+    type: int | None = None  # insert-only: a USER or a GROUP
     screen_name: str | None = None
     email: str | None = None
     first_name: str | None = None
@@ -201,6 +203,7 @@ def add(
     user = User(
         partner_id=partner.id,
         user_id=user_id,
+        type=profile.type or UserType.USER,
         login_id=login,
         password_hash=hash_password(password) if login is not None and password is not None else None,
         is_admin=bool(profile.is_admin),
@@ -238,7 +241,7 @@ def update(db: Session, partner: Partner, user: User, profile: Profile) -> list[
         set_status(db, partner, user, profile.status)
         changed.append("status")
     for name, value in profile.given().items():
-        if name in ("user_id", "status"):
+        if name in ("user_id", "status", "type"):  # type is insert-only
             continue
         if getattr(user, name) != value:
             setattr(user, name, value)
@@ -425,21 +428,9 @@ class UserQuery:
     order: str | None = None
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _contains(column: Any, text: str) -> ColumnElement[bool]:
-    return column.ilike(f"%{_escape(text)}%", escape="\\")  # type: ignore[no-any-return]
-
-
-def _starts(column: Any, text: str) -> ColumnElement[bool]:
-    return column.ilike(f"{_escape(text)}%", escape="\\")  # type: ignore[no-any-return]
-
-
 def _has_role(role_id: str) -> ColumnElement[bool]:
     csv = User.role_ids
-    rid = _escape(role_id)
+    rid = escape_like(role_id)
     return or_(
         csv == role_id,
         csv.like(f"{rid},%", escape="\\"),
@@ -466,25 +457,25 @@ def _where(stmt: _Stmt, q: UserQuery) -> _Stmt:
     if q.match_nothing:
         conditions.append(User.pk.is_(None))
     for column, text, match in (
-        (User.screen_name, q.screen_name_like, _contains),
-        (User.screen_name, q.screen_name_starts_with, _starts),
-        (User.email, q.email_like, _contains),
-        (User.email, q.email_starts_with, _starts),
-        (User.first_name, q.first_name_starts_with, _starts),
-        (User.last_name, q.last_name_starts_with, _starts),
+        (User.screen_name, q.screen_name_like, contains),
+        (User.screen_name, q.screen_name_starts_with, starts_with),
+        (User.email, q.email_like, contains),
+        (User.email, q.email_starts_with, starts_with),
+        (User.first_name, q.first_name_starts_with, starts_with),
+        (User.last_name, q.last_name_starts_with, starts_with),
     ):
         if text:
             conditions.append(match(column, text))
     if q.first_or_last_name_starts_with:
         text = q.first_or_last_name_starts_with
-        conditions.append(or_(_starts(User.first_name, text), _starts(User.last_name, text)))
+        conditions.append(or_(starts_with(User.first_name, text), starts_with(User.last_name, text)))
     if q.id_or_screen_name_starts_with:
         text = q.id_or_screen_name_starts_with
-        conditions.append(or_(_starts(User.user_id, text), _starts(User.screen_name, text)))
+        conditions.append(or_(starts_with(User.user_id, text), starts_with(User.screen_name, text)))
     if q.tags_any:
-        conditions.append(or_(*(_contains(User.tags, tag) for tag in q.tags_any)))
+        conditions.append(or_(*(contains(User.tags, tag) for tag in q.tags_any)))
     if q.tags_all:
-        conditions.append(and_(*(_contains(User.tags, tag) for tag in q.tags_all)))
+        conditions.append(and_(*(contains(User.tags, tag) for tag in q.tags_all)))
     if q.is_admin is not None:
         conditions.append(User.is_admin.is_(q.is_admin))
     if q.login_enabled is not None:

@@ -107,7 +107,8 @@ function renderLogin() {
       const ks = await call(
         "user",
         "loginByLoginId",
-        { loginId: email.value.trim(), password: password.value },
+        // As KMC: the console's session is not subject to entitlement (it manages it).
+        { loginId: email.value.trim(), password: password.value, privileges: "disableentitlement,appid:kmc" },
         { withKs: false },
       );
       if (typeof ks !== "string" || !ks) throw new ApiError("BAD_RESPONSE", "Keyframe did not return a session.");

@@ -1,7 +1,10 @@
-// Settings > Integration: a column of cards that load and fail independently. Today: Account Info.
+// Settings > Integration: a column of cards that load and fail independently: Account Info, Entitlement,
+// Zoom integration.
 
 import { call } from "./api.js";
 import { clear, h, icon, ICONS } from "./dom.js";
+import { ENTITLEMENT_FEATURE, entitlementCard } from "./entitlement.js";
+import { zoomCard } from "./zoom.js";
 
 export const INTEGRATION_PERMISSIONS = ["INTEGRATION_BASE", "INTEGRATION_UPDATE_SETTINGS"];
 
@@ -27,6 +30,10 @@ export function renderIntegration(main, perms, { onSessionReplaced }) {
     ),
   );
   cards.append(accountInfoCard(perms, onSessionReplaced));
+  // Shown only to accounts with entitlement (the Knowledge Center's rule; kmc-ng dropped the check).
+  if (perms.has(ENTITLEMENT_FEATURE)) cards.append(entitlementCard(perms, card));
+  // Last, as in KMC (after Teams and Webex, which Keyframe does not have yet).
+  cards.append(zoomCard(perms, card));
 }
 
 // A card with its own loading and error overlay ("area blocker").

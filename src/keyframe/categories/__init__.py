@@ -1,0 +1,1 @@
+"""Categories: the tree, its members (categoryUser), its entries (categoryEntry) and privacy contexts."""

@@ -1,0 +1,1 @@
+"""Groups of users (a user with type GROUP) and their members (groupUser)."""

@@ -1,0 +1,1 @@
+"""Media entries: metadata, content from uploads or URLs, content facts and download."""

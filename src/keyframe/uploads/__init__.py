@@ -1,0 +1,1 @@
+"""Upload tokens: chunked, resumable uploads whose complete file is handed to an entry."""
