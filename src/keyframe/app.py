@@ -74,7 +74,9 @@ def create_app(
     jobs = JobRuntime(services) if run_jobs else None
 
     def runner_for(request: Request, header_ks: str | None) -> Runner:
-        origin = RequestOrigin(client_ip(request, settings), request.url.path, request.url.query)
+        origin = RequestOrigin(
+            client_ip(request, settings), api_call_path(request.url.path), request.url.query
+        )
         return ActionRunner(services, origin, header_ks)
 
     api = ApiV3Endpoint(REGISTRY, runner_for, settings.max_body_bytes, services.storage.stage)
@@ -100,6 +102,14 @@ def create_app(
     app.add_middleware(AccessLog)
     app.add_middleware(CollapseSlashes)
     return app
+
+
+def api_call_path(path: str) -> str:
+    """The path a KS's ``urirestrict`` is matched against: up to the action, without the parameters that
+    api_v3 also takes as path segments — else ``/api_v3/service/partner/action/getInfo/x/allowedPage``
+    would pass a restriction to ``*allowedPage*`` (a Zoom integration code is such an admin KS)."""
+    match = _API_PATH.match(path)
+    return match.group(1) if match else path
 
 
 def client_ip(request: Request, settings: Settings) -> str | None:

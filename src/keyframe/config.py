@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     url_import_max_bytes: int = Field(default=10 * 1024**3, gt=0)
     url_import_allowed_hosts: list[str] = Field(default_factory=list)
     url_import_timeout_seconds: float = Field(default=30, gt=0)  # connect/read timeout, not the whole fetch
+    url_import_max_seconds: float = Field(default=4 * 3600, gt=0)  # the whole fetch
     # Content facts: Debian's ffprobe (absent: size and MIME type only); it reads at most probe_max_bytes
     # when the storage has no local file (S3), streamed through a pipe.
     ffprobe_path: str = "/usr/bin/ffprobe"

@@ -89,6 +89,9 @@ def test_ranges(client: TestClient, admin_ks: str) -> None:
     assert stale.status_code == 200 and stale.content == DATA
     fresh = client.get(url, headers={"Range": "bytes=0-9", "If-Range": part.headers["etag"]})
     assert fresh.status_code == 206 and fresh.content == DATA[:10]
+    for absurd in ("bytes=" + "9" * 5000 + "-", "bytes=0-" + "9" * 5000, "bytes=-" + "1" * 5000):
+        whole = client.get(url, headers={"Range": absurd})  # ignored, not an HTTP 500
+        assert whole.status_code == 200 and whole.content == DATA
     head = client.head(url)
     assert (
         head.status_code == 200 and head.headers["content-length"] == str(len(DATA)) and head.content == b""
@@ -139,3 +142,26 @@ def test_the_ks_is_not_logged(client: TestClient, admin_ks: str, caplog: pytest.
     server = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("keyframe", "uvicorn")))
     assert admin_ks not in server and "garbage-ks-text" not in server
     assert "/ks/***" in server
+
+
+def test_urirestrict_sees_the_entry_url_not_the_pairs_after_it(
+    client: TestClient, partner: PartnerInfo, admin_ks: str
+) -> None:
+    entry = ready_entry(client, admin_ks, DATA)
+    path = urlsplit(entry["dataUrl"]).path.rsplit("/", 1)[0]  # without the file name
+
+    def admin_restricted_to(pattern: str) -> str:
+        return encode_v2(
+            partner.admin_secret,
+            partner_id=partner.id,
+            valid_until=int(time.time()) + 600,
+            type=2,
+            user_id="",
+            privileges=f"urirestrict:{pattern}",
+        )
+
+    other_page = admin_restricted_to("*allowedPage*")
+    refused = client.get(f"{path}/x/allowedPage/ks/{other_page}")
+    assert refused.status_code == 401 and refused.text == "INVALID_KS"
+    this_entry = admin_restricted_to(f"*/entryId/{entry['id']}")
+    assert client.get(f"{path}/ks/{this_entry}").content == DATA

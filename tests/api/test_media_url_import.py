@@ -4,8 +4,11 @@ checked, follows redirects with the same checks, caps the size, leaves nothing b
 from __future__ import annotations
 
 import ipaddress
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from keyframe.media.url_import import UrlImportError, UrlRefused, check_url, fetch_into_storage, is_public
@@ -58,6 +61,12 @@ def test_only_http_urls_with_a_host(url: str) -> None:
         ("::ffff:8.8.8.8", True),
         ("2002:7f00:1::", False),  # 6to4 around 127.0.0.1
         ("ff02::1", False),
+        ("64:ff9b::7f00:1", False),  # NAT64 around 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 around 169.254.169.254
+        ("64:ff9b::808:808", True),
+        ("64:ff9b:1::a00:1", False),  # NAT64 local-use prefix
+        ("::7f00:1", False),  # IPv4-compatible 127.0.0.1
+        ("fec0::1", False),  # site-local
     ],
 )
 def test_public_addresses(address: str, public: bool) -> None:
@@ -145,3 +154,28 @@ def test_size_cap_and_http_errors(media_server: MediaServer, local: LocalStorage
 def test_an_unresolvable_host(local: LocalStorage) -> None:
     with pytest.raises(UrlImportError):
         fetch_into_storage("http://does-not-exist.invalid/a", local, KEY, max_bytes=100)
+
+
+def test_a_trickling_body_is_cut_off_at_the_deadline(local: LocalStorage) -> None:
+    """Each read arrives well within the read timeout, but the whole fetch must still end."""
+
+    def trickle() -> Iterator[bytes]:
+        for _ in range(50):
+            time.sleep(0.05)
+            yield b"x"
+
+    transport = httpx.MockTransport(lambda _request: httpx.Response(200, content=trickle()))
+    started = time.monotonic()
+    with pytest.raises(UrlImportError, match="too long"):
+        fetch_into_storage(
+            "http://media.test/slow",
+            local,
+            KEY,
+            max_bytes=1000,
+            allowed_hosts={"media.test"},
+            resolve=lambda _host, _port: ["127.0.0.1"],
+            max_seconds=0.3,
+            transport=transport,
+        )
+    assert time.monotonic() - started < 2
+    assert not local.exists(KEY)

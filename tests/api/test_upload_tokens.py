@@ -138,16 +138,49 @@ def test_chunks_with_known_offsets_are_written_in_place_on_local_storage(
 ) -> None:
     tid = add_token(client, admin_ks)["id"]
     upload(client, admin_ks, tid, b"0123", resume=False, final=False)
-    upload(client, admin_ks, tid, b"89", resume=True, final=True, resume_at=8)
+    upload(client, admin_ks, tid, b"4567", resume=True, final=False, resume_at=4)
     prefix = f"p/{partner.id}/uploads/{tid}"
     if backend.root is not None:  # one assembly file, no staged parts
         assert keys_of(services, partner) == [f"{prefix}/assembly"]
     else:  # S3 has no writes in place: each chunk is an object of its own
         assert len(keys_of(services, partner)) == 2
-    done = upload(client, admin_ks, tid, b"4567", resume=True, final=False, resume_at=4)
+    done = upload(client, admin_ks, tid, b"89", resume=True, final=True, resume_at=8)
     assert done["status"] == FULL
     assert stored_file(services, tid) == b"0123456789"
     assert keys_of(services, partner) == [f"{prefix}/file"]  # sealed (local) or composed (S3)
+    assert leftovers(backend) == []
+
+
+def test_a_refused_chunk_never_changes_bytes_already_recorded(
+    client: TestClient, admin_ks: str, services: Services, backend: Backend
+) -> None:
+    """A chunk over a recorded one's offset that is then refused (here: too long for fileSize) must not
+    have overwritten the recorded bytes in the assembly."""
+    tid = add_token(client, admin_ks, fileSize=10)["id"]
+    upload(client, admin_ks, tid, b"01234", resume=False, final=False)
+    refused = upload(client, admin_ks, tid, b"X" * 12, resume=True, final=False, resume_at=0)
+    assert error_code(refused) == "UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE"
+    done = upload(client, admin_ks, tid, b"56789", resume=True, final=True, resume_at=5)
+    assert done["status"] == FULL
+    assert stored_file(services, tid) == b"0123456789"
+    assert leftovers(backend) == []
+
+
+@pytest.mark.parametrize("resume_at", [10**19, 2**60])
+def test_an_offset_out_of_range_is_a_validation_error(
+    client: TestClient, admin_ks: str, resume_at: int, backend: Backend
+) -> None:
+    tid = add_token(client, admin_ks)["id"]
+    answer = upload(client, admin_ks, tid, b"abc", resume=True, final=False, resume_at=resume_at)
+    assert error_code(answer) == "PROPERTY_VALIDATION_WRONG_FORMAT", answer
+    huge = call(
+        client,
+        "uploadToken",
+        "add",
+        ks=admin_ks,
+        uploadToken={"objectType": "KalturaUploadToken", "fileSize": 1e20},
+    )
+    assert error_code(huge) == "PROPERTY_VALIDATION_WRONG_FORMAT", huge
     assert leftovers(backend) == []
 
 

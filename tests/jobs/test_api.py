@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -101,6 +102,15 @@ def test_metrics_need_a_token_or_loopback(client: TestClient, job_services: Serv
     assert answer.status_code == 200
     assert 'keyframe_jobs{kind="test.noop",status="pending"} 1.0' in answer.text
     assert "4242" not in answer.text and "partner-secret-subject" not in answer.text
+
+
+def test_metrics_through_a_local_reverse_proxy_are_not_loopback(app: Starlette) -> None:
+    """A proxy on the same host connects from 127.0.0.1 for every outside caller."""
+    with TestClient(app, client=("127.0.0.1", 40000)) as local:
+        assert local.get("/metrics").status_code == 200  # a scraper on this host
+        for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
+            relayed = local.get("/metrics", headers={header: "203.0.113.9"})
+            assert relayed.status_code == 404, header
 
 
 @inbox.webhook_kind("testsource")

@@ -18,7 +18,13 @@ from tests.zoom.support import linked_account
 
 
 def post_signed(
-    world: ZoomWorld, action: str, body: dict[str, Any], *, secret: str | None = None, at: int | None = None
+    world: ZoomWorld,
+    action: str,
+    body: dict[str, Any],
+    *,
+    secret: str | None = None,
+    at: int | None = None,
+    tracking: str | None = None,
 ) -> httpx.Response:
     raw = json.dumps(body).encode()
     stamp = str(at if at is not None else int(time.time()))
@@ -26,7 +32,12 @@ def post_signed(
     return httpx.post(
         world.page(action),
         content=raw,
-        headers={"content-type": "application/json", "x-zm-request-timestamp": stamp, "x-zm-signature": mac},
+        headers={
+            "content-type": "application/json",
+            "x-zm-request-timestamp": stamp,
+            "x-zm-signature": mac,
+            **({"x-zm-trackingid": tracking} if tracking else {}),
+        },
     )
 
 
@@ -71,6 +82,16 @@ def test_unsigned_forged_or_stale_deauthorizations_are_refused(
     assert httpx.post(world.page("deAuthorization"), json=body).status_code == 401
     assert post_signed(world, "deAuthorization", body, secret="not-the-secret").status_code == 401
     assert post_signed(world, "deAuthorization", body, at=int(time.time()) - 3600).status_code == 401
+    # A signature header with a non-ASCII character is refused like any wrong one (it was a 503).
+    odd = httpx.post(
+        world.page("deAuthorization"),
+        json=body,
+        headers={
+            "x-zm-request-timestamp": str(int(time.time())),
+            "x-zm-signature": "v0=\xe9".encode("latin-1"),
+        },
+    )
+    assert odd.status_code == 401
     with world.services.db.transaction() as db:
         row = db.get(VendorIntegration, integration_id)
         assert row is not None and row.status == 2 and row.access_token
@@ -80,6 +101,27 @@ def test_unsigned_forged_or_stale_deauthorizations_are_refused(
     assert post_signed(world, "deAuthorization", body).status_code == 200
     with world.services.db.transaction() as db:
         assert db.get(VendorIntegration, integration_id).status == 1  # type: ignore[union-attr]
+        assert len(db.scalars(select(WebhookEvent)).all()) == 1
+
+
+def test_a_replayed_deauthorization_with_a_new_tracking_id_changes_nothing(
+    world: ZoomWorld, acme: PartnerInfo, browser: Browser
+) -> None:
+    """The tracking id is not signed: a captured delivery replayed (inside the timestamp window) under a
+    new one must not deauthorize the account the admin has just installed again."""
+    admin, integration_id = linked_account(world, browser, acme, "a@zoom-a.example")
+    body = {
+        "event": "app_deauthorized",
+        "event_ts": int(time.time() * 1000),
+        "payload": {"account_id": admin.account_id, "client_id": world.app.client_id},
+    }
+    stamp = int(time.time())
+    assert post_signed(world, "deAuthorization", body, at=stamp, tracking="zoom-1").status_code == 200
+    assert browser.link(admin.id, world.integration_code(acme)).status_code == 200
+    assert post_signed(world, "deAuthorization", body, at=stamp, tracking="forged-2").status_code == 200
+    with world.services.db.transaction() as db:
+        row = db.get(VendorIntegration, integration_id)
+        assert row is not None and row.auth_status == "authorized" and row.access_token
         assert len(db.scalars(select(WebhookEvent)).all()) == 1
 
 

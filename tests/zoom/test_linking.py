@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
+import httpx
 from sqlalchemy import select
 
 from keyframe.auth.issue import issue
-from keyframe.ks import Privileges
+from keyframe.ks import Privileges, decode_v2, split_ks
 from keyframe.partners.models import Partner
 from keyframe.sandbox.zoom.state import User
 from keyframe.zoom.codes import CODE_URIS, CodeProblem
@@ -69,6 +70,34 @@ def test_the_full_linking_journey(world: ZoomWorld, acme: PartnerInfo, browser: 
     # Every step is in the audit trail.
     actions = [e["action"] for e in world.api("auditTrail", "list", ks=ks)["objects"]]
     assert {"zoom.integrationCode.generate", "zoom.link", "zoom.settings.update"} <= set(actions)
+
+
+def test_codes_and_registration_sessions_open_no_api_action(
+    world: ZoomWorld, acme: PartnerInfo, browser: Browser
+) -> None:
+    """api_v3 reads parameters from path segments, so matching ``urirestrict:*fetchRegistrationPage*`` against
+    the whole path let ``/api_v3/service/partner/action/getInfo/x/fetchRegistrationPage`` through: the code
+    (an admin KS) read the partner's secrets. The restriction is matched up to the action only."""
+    code = world.integration_code(acme)
+    token, _ = decode_v2(acme.id, split_ks(code)[2], (acme.admin_secret,))
+    # The seed's clue, safe because urirestrict is matched up to the action only.
+    assert "*fetchRegistrationPage*" in token.privileges.values("urirestrict")[0].split("|")
+    registration = browser.link(zoom_admin(world, "a@zoom-a.example").id, world.integration_code(acme))
+    session = hidden_fields(registration.text)["ks"]
+    for ks in (code, session):
+        for path in (
+            "/api_v3/service/partner/action/getInfo/x/fetchRegistrationPage",
+            "/api_v3/service/partner/action/getInfo/fetchRegistrationPage/1",
+            "/api_v3/service/user/action/list/x/preOauthValidation",
+        ):
+            response = httpx.post(world.url + path, json={"format": 1, "ks": ks}, timeout=30)
+            assert response.status_code == 200
+            answer = response.json()
+            assert answer.get("code") == "INVALID_KS" and "secret" not in answer, (path, answer)
+    # Still good where they belong.
+    assert browser.link(zoom_admin(world, "b@zoom-b.example").id, code).status_code == 200
+    saved = browser.submit_settings(registration, defaultUserId="zoom-owner")
+    assert notice(saved.text) == "Saved Successfully"
 
 
 def test_a_code_links_one_account_only(world: ZoomWorld, acme: PartnerInfo, browser: Browser) -> None:

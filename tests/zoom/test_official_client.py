@@ -13,8 +13,10 @@ from KalturaClient.Plugins.Vendor import (
     KalturaZoomIntegrationSetting,
     KalturaZoomIntegrationSettingResponse,
 )
+from pydantic import SecretStr
 
-from tests.conftest import PartnerInfo
+from keyframe.config import ZoomAppCredentials
+from tests.conftest import PartnerInfo, make_partner
 from tests.zoom.conftest import Browser, ZoomWorld
 from tests.zoom.support import linked_account
 
@@ -88,9 +90,16 @@ def test_vendor_integration_crud(world: ZoomWorld, acme: PartnerInfo, browser: B
     assert info.value.code == "INVALID_PARTNER_ID"
 
 
+def s2s_apps(world: ZoomWorld, *keys: str) -> None:
+    world.services.settings.zoom_s2s_apps = {
+        key: ZoomAppCredentials(client_id=f"client-{key}", client_secret=SecretStr("s")) for key in keys
+    }
+
+
 def test_vendor_integration_add_counts_against_the_limit(world: ZoomWorld, acme: PartnerInfo) -> None:
     ks = world.admin_ks(acme)
     setting = {"objectType": "KalturaZoomIntegrationSetting", "defaultUserId": "owner"}
+    s2s_apps(world, *(f"acct-{n}:{acme.id}" for n in range(4)))
     for n in range(3):
         added = world.api("vendor_vendorintegration", "add", ks=ks, integration=setting, remoteId=f"acct-{n}")
         assert added["accountId"] == f"acct-{n}" and added["status"] == 2, added
@@ -99,3 +108,28 @@ def test_vendor_integration_add_counts_against_the_limit(world: ZoomWorld, acme:
     assert "at most 3 Zoom accounts" in refused["message"]
     again = world.api("vendor_vendorintegration", "add", ks=ks, integration=setting, remoteId="acct-0")
     assert again["code"] == "INTEGRATION_ALREADY_EXIST"
+
+
+def test_vendor_integration_add_cannot_squat_another_partners_account(
+    world: ZoomWorld, acme: PartnerInfo, browser: Browser
+) -> None:
+    """``add`` proves nothing about the account: without a Server-to-Server app the operator configured
+    for it, partner A could make any Zoom account id ACTIVE and so block (and be named to) the partner
+    whose Zoom admin later installs the app."""
+    other = make_partner(world.services, name="Other")
+    admin = world.zoom.add_user("owner@zoom-b.example")
+    setting = {"objectType": "KalturaZoomIntegrationSetting", "defaultUserId": "owner"}
+    ks = world.admin_ks(acme)
+    refused = world.api(
+        "vendor_vendorintegration", "add", ks=ks, integration=setting, remoteId=admin.account_id
+    )
+    assert refused["code"] == "INVALID_FIELD_VALUE", refused
+    assert world.api("vendor_zoomvendor", "list", ks=ks)["accountsUsed"] == 0
+    # The account's real owner links it.
+    assert browser.link(admin.id, world.integration_code(other)).status_code == 200
+    # An app configured for another partner does not open it to acme either.
+    s2s_apps(world, f"{admin.account_id}:{other.id}")
+    refused = world.api(
+        "vendor_vendorintegration", "add", ks=ks, integration=setting, remoteId=admin.account_id
+    )
+    assert refused["code"] == "INVALID_FIELD_VALUE", refused

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# Headers a reverse proxy adds: a request carrying one came from elsewhere, whatever the peer address.
+_FORWARDING = ("x-forwarded-for", "forwarded", "x-real-ip", "x-forwarded-host")
 
 
 class _QueueDepth(Collector):
@@ -93,6 +95,8 @@ def _allowed(request: Request, token: SecretStr | None) -> bool:
         given = request.headers.get("authorization", "")
         expected = f"Bearer {token.get_secret_value()}"
         return hmac.compare_digest(given.encode(), expected.encode())
+    if any(name in request.headers for name in _FORWARDING):
+        return False  # relayed by a proxy on this host: the caller is not local
     peer = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(peer).is_loopback

@@ -40,7 +40,8 @@ from keyframe.storage import ReadStream, StorageError, StorageNotFound
 
 log = logging.getLogger(__name__)
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# Bounded digits: a longer number is ignored like any bad Range (int() refuses > 4300 digits).
+_RANGE = re.compile(r"bytes=(\d{0,32})-(\d{0,32})")
 # A private registry: the download's authorization runs like an action but is not part of api_v3.
 _DOWNLOADS = Registry()
 _STATUS = {
@@ -160,7 +161,12 @@ class DownloadEndpoint:
             return PlainTextResponse("Not found", status_code=404)
         if not ks:
             return PlainTextResponse("A KS is required", status_code=401)
-        origin = RequestOrigin(self.client_ip(request), request.url.path, request.url.query)
+        # urirestrict sees the entry's URL, not the free path pairs after it (as api_v3 calls are matched up
+        # to the action): ``…/entryId/X/anything/allowedPage`` must not pass ``urirestrict:*allowedPage*``.
+        pid, sp, kind = request.path_params["pid"], request.path_params["sp"], request.path_params["kind"]
+        name = "entryId" if "entryId" in pairs else "entry_id"
+        path = f"/p/{pid}/sp/{sp}/{kind}/{name}/{entry_id}"
+        origin = RequestOrigin(self.client_ip(request), path, request.url.query)
         runner = ActionRunner(self.services, origin)
         params: dict[str, Any] = {"ks": ks, "entryId": entry_id, "partnerId": str(request.path_params["pid"])}
         try:
@@ -171,7 +177,7 @@ class DownloadEndpoint:
             return PlainTextResponse(error.code, status_code=status)
         except Exception:
             log.exception("could not authorize a download")
-            return PlainTextResponse("Internal error", status_code=500)
+            return PlainTextResponse("Temporarily unavailable", status_code=503)
         return await self._send(request, content, attachment=kind == "raw")
 
     async def _send(self, request: Request, content: Content, *, attachment: bool) -> Response:

@@ -71,6 +71,7 @@ def _import(services: Services, entry_id: str, *, retry_failures: bool) -> bool 
             max_bytes=settings.url_import_max_bytes,
             allowed_hosts=settings.url_import_allowed_hosts,
             timeout=settings.url_import_timeout_seconds,
+            max_seconds=settings.url_import_max_seconds,
         )
         found = facts.probe(
             storage,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import Message
@@ -28,6 +29,11 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# IPv4 reached through IPv6: NAT64's well-known prefix (a translator on the path connects to the embedded
+# address, internal ones included), the deprecated IPv4-compatible form, and NAT64's local-use prefix.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
 Resolver = Callable[[str, int], list[str]]
 
 
@@ -67,8 +73,12 @@ def is_public(address: IPAddress) -> bool:
     unspecified (an IPv4 address embedded in IPv6 is judged as itself)."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is None and (address in _NAT64 or address in _IPV4_COMPATIBLE):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
             return is_public(embedded)
+        if address in _LOCAL_NAT64 or address.is_site_local:
+            return False
     return address.is_global and not address.is_multicast
 
 
@@ -114,10 +124,15 @@ def fetch_into_storage(
     max_bytes: int,
     allowed_hosts: frozenset[str] | set[str] | list[str] = frozenset(),
     timeout: float = 30,
+    max_seconds: float = 4 * 3600,
     resolve: Resolver = system_resolver,
     transport: httpx.BaseTransport | None = None,
 ) -> Fetched:
-    """Fetch ``url`` into ``storage`` under ``key`` (see the module's rules). Raises ``UrlImportError``."""
+    """Fetch ``url`` into ``storage`` under ``key`` (see the module's rules). Raises ``UrlImportError``.
+
+    ``timeout`` bounds each wait (connect, each read); ``max_seconds`` the whole fetch, so a server that
+    trickles its body a byte at a time cannot hold a worker for ever."""
+    deadline = time.monotonic() + max_seconds
     allowed = frozenset(h.lower().rstrip(".") for h in allowed_hosts)
     current = check_url(url)
     # trust_env=False: a proxy from the environment would make the address check meaningless.
@@ -149,13 +164,15 @@ def fetch_into_storage(
                     continue
                 if response.status_code != 200:
                     raise UrlImportError(f"the server answered HTTP {response.status_code}")
-                return _store(response, storage, key, max_bytes, current)
+                return _store(response, storage, key, max_bytes, current, deadline)
             finally:
                 response.close()
     raise UrlImportError("too many redirects")
 
 
-def _store(response: httpx.Response, storage: Storage, key: str, max_bytes: int, url: str) -> Fetched:
+def _store(
+    response: httpx.Response, storage: Storage, key: str, max_bytes: int, url: str, deadline: float
+) -> Fetched:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise UrlRefused(f"the content is larger than {max_bytes} bytes")
@@ -167,6 +184,8 @@ def _store(response: httpx.Response, storage: Storage, key: str, max_bytes: int,
                 received += len(chunk)
                 if received > max_bytes:
                     raise UrlRefused(f"the content is larger than {max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise UrlImportError("the download took too long")
                 yield chunk
         except httpx.HTTPError as error:
             raise UrlImportError(f"the download failed ({type(error).__name__})") from None

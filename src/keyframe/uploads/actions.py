@@ -51,8 +51,12 @@ def _owner(ctx: RequestContext) -> str | None:
     return None if ks.is_admin else ks.user_id
 
 
+# Offsets and sizes beyond this are refused: they fit a float exactly and a BIGINT column with room.
+MAX_BYTES = 2**53
+
+
 def _whole(value: float) -> bool:
-    return math.isfinite(value) and value == int(value)
+    return math.isfinite(value) and value == int(value) and abs(value) <= MAX_BYTES
 
 
 def _whole_bytes(value: float | None, name: str) -> int | None:
@@ -157,6 +161,8 @@ def _upload_in_place(
     token = service.find(ctx.db, partner.id, uploadTokenId, _owner(ctx))
     if offset is None or token.status not in UPLOADABLE:
         return None
+    if not service.assembly_free_from(ctx.db, token, offset):
+        return None  # a retry or an overlap: staged, so recorded bytes never change under a chunk
     return InPlaceTarget(service.assembly_key(partner.id, token.id), offset)
 
 

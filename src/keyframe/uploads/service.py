@@ -48,6 +48,17 @@ def assembly_key(partner_id: int, token_id: str) -> str:
     return f"{storage_prefix(partner_id, token_id)}/assembly"
 
 
+def assembly_free_from(db: Session, token: UploadToken, offset: int) -> bool:
+    """No recorded chunk lives in the token's assembly at or after ``offset``: a write in place there cannot
+    overwrite bytes that already count (a retry, or a chunk that is then refused or never finishes)."""
+    overlapping = select(UploadPart.pk).where(
+        UploadPart.token_id == token.id,
+        UploadPart.key == assembly_key(token.partner_id, token.id),
+        UploadPart.offset + UploadPart.size > offset,
+    )
+    return db.scalars(overlapping.limit(1)).first() is None
+
+
 def in_place_offset(chunk: Chunk) -> int | None:
     """Where a chunk goes, if that is known before the token's lock (not for ``resumeAt`` -1, an append)."""
     if not chunk.resume:

@@ -17,7 +17,7 @@ from keyframe.auth.roles import ADMIN_PUBLISHER_MANAGE
 from keyframe.kapi import errors
 from keyframe.kapi.registry import api_action
 from keyframe.kapi.types import KalturaFilterPager
-from keyframe.zoom import codes, service, views
+from keyframe.zoom import codes, service, tokens, views
 from keyframe.zoom.models import AuthType, IntegrationStatus, VendorIntegration
 from keyframe.zoom.objects import (
     KalturaIntegrationSetting,
@@ -108,7 +108,8 @@ def add(
     remoteId: str,
 ) -> KalturaZoomIntegrationSetting:
     """Upstream's generic add: a row for ``remoteId`` (ACTIVE). Keyframe links it without tokens (an
-    on-premises Server-to-Server account gets its token on first use), within the account limit."""
+    on-premises Server-to-Server account gets its token on first use), within the account limit, and only
+    an account with a Server-to-Server app configured for it (``KEYFRAME_ZOOM_S2S_APPS``)."""
     partner = ctx.require_partner()
     remote = remoteId.strip()
     if not remote or len(remote) > 64:
@@ -117,6 +118,11 @@ def add(
             if remote
             else errors.MISSING_MANDATORY_PARAMETER("remoteId")
         )
+    if tokens.s2s_app(ctx.services.settings, remote, partner.id) is None:
+        # Nothing proves the caller's tie to an arbitrary account id: without an app the operator
+        # configured for it, an ACTIVE row would squat another organisation's account (its own OAuth link
+        # refused with INTEGRATION_ALREADY_EXIST, naming this partner).
+        raise errors.INVALID_FIELD_VALUE("remoteId")
     row, is_new = service.link(
         ctx.db, ctx.services.settings, partner, remote, auth_type=AuthType.SERVER_TO_SERVER
     )

@@ -30,8 +30,13 @@ from keyframe.roles import service as role_service
 from keyframe.services import Services
 
 ADMIN_SESSION = 2
-# The first release's restriction (the seed's clue) and the page upstream's regional page posts to.
-CODE_URIS = "*fetchRegistrationPage*|/api_v3/service/vendor_zoomvendor/action/preOauthValidation*"
+# The pages that take a code. The first pattern is upstream's (the seed's clue); it is safe because
+# ``urirestrict`` is matched against the path up to the action only (``app.api_call_path``): api_v3 also
+# takes parameters as path segments, and ``/api_v3/service/partner/action/getInfo/x/fetchRegistrationPage``
+# must not pass. The registration page's own session names its page exactly.
+PAGE_PATH = "/api_v3/service/vendor_zoomvendor/action/"
+REGISTRATION_URI = PAGE_PATH + "fetchRegistrationPage"
+CODE_URIS = f"*fetchRegistrationPage*|{PAGE_PATH}preOauthValidation"
 ACCOUNT_PRIVILEGE = "zoomaccount"
 REGISTRATION_TTL = 3600  # the registration page's own session
 
@@ -73,7 +78,7 @@ def mint(partner: Partner, ttl: int) -> IssuedCode:
 
 
 def mint_registration(partner: Partner, account_id: str) -> str:
-    privileges = Privileges((("urirestrict", "*fetchRegistrationPage*"), (ACCOUNT_PRIVILEGE, account_id)))
+    privileges = Privileges((("urirestrict", REGISTRATION_URI), (ACCOUNT_PRIVILEGE, account_id)))
     return issue(partner, type=ADMIN_SESSION, user_id="", privileges=privileges, expiry=REGISTRATION_TTL)
 
 

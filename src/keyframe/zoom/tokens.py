@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from keyframe.config import Settings
+from keyframe.config import Settings, ZoomAppCredentials
 from keyframe.crypto import DecryptionError, TokenCipher
 from keyframe.partners.models import now
 from keyframe.services import Services
@@ -44,12 +44,16 @@ def app_credentials(settings: Settings, row: VendorIntegration) -> AppCredential
     """The OAuth app, or for a Server-to-Server account its own app (``account:partner``, then
     ``account``), falling back to the OAuth app's credentials as upstream does."""
     if row.auth_type == AuthType.SERVER_TO_SERVER:
-        own = settings.zoom_s2s_apps.get(f"{row.account_id}:{row.partner_id}") or settings.zoom_s2s_apps.get(
-            row.account_id
-        )
+        own = s2s_app(settings, row.account_id, row.partner_id)
         if own is not None:
             return AppCredentials(own.client_id, own.client_secret.get_secret_value())
     return AppCredentials(settings.zoom_client_id, settings.zoom_client_secret.get_secret_value())
+
+
+def s2s_app(settings: Settings, account_id: str, partner_id: int) -> ZoomAppCredentials | None:
+    """The Server-to-Server app the operator configured for ``account_id`` (``account:partner``, then
+    ``account``), if any."""
+    return settings.zoom_s2s_apps.get(f"{account_id}:{partner_id}") or settings.zoom_s2s_apps.get(account_id)
 
 
 def access_token(services: Services, integration_id: int) -> str:

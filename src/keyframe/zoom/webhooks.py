@@ -48,7 +48,10 @@ def verified(services: Services, headers: Any, body: bytes, now: float | None = 
         return False
     if abs((time.time() if now is None else now) - int(timestamp)) > services.settings.zoom_webhook_tolerance:
         return False
-    return hmac.compare_digest(signature(secret, timestamp, body), given)
+    # As bytes: compare_digest raises TypeError on a str with non-ASCII characters (headers are latin-1).
+    return hmac.compare_digest(
+        signature(secret, timestamp, body).encode(), given.encode("latin-1", "replace")
+    )
 
 
 def _refused(status: int, message: str) -> JSONResponse:
@@ -81,8 +84,11 @@ def url_validation(services: Services, event: dict[str, Any]) -> Response:
 
 
 def event_id(request: Request, body: bytes) -> str:
-    tracking = request.headers.get("x-zm-trackingid", "")
-    return tracking[:200] if tracking else "sha256:" + hashlib.sha256(body).hexdigest()
+    """The inbox key: the signed body's hash. Not Zoom's ``x-zm-trackingid``: that header is outside the
+    signature, so a captured delivery replayed with a new tracking id would count as a new event (a
+    deauthorization replayed after the admin installed again). Zoom's retries resend the same body
+    (``event_ts`` included), so they are still recognised."""
+    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 async def recording_complete(services: Services, request: Request) -> Response:
