@@ -35,8 +35,9 @@ _SLASHES = re.compile(r"/{2,}")
 # Parameters can travel in the path (``/ks/<ks>``, ``/secret/<secret>``…): the access log keeps only what
 # names the call.
 _API_PATH = re.compile(r"^(/api_v3(?:/index\.php)?(?:/service/[^/]+(?:/action/[^/]+)?)?)(?:/.*)?$", re.DOTALL)
-# Media URLs carry a KS as a ``/ks/<ks>`` path pair (upstream's form).
-_PATH_KS = re.compile(r"/ks/[^/]*", re.IGNORECASE)
+# Media URLs carry a KS as a ``/ks/<ks>`` path pair (upstream's form): every segment after a ``ks``
+# segment is hidden, so ``/ks/ks/<ks>`` hides the KS too.
+_PATH_KS = re.compile(r"(?<=/ks)/[^/]*", re.IGNORECASE)
 
 
 # Every domain's actions module; importing one registers its actions.
@@ -180,7 +181,7 @@ class AccessLog:
                 access_log.info(
                     "%s %s %s %.1fms",
                     scope["method"],
-                    _PATH_KS.sub("/ks/***", _API_PATH.sub(r"\1", scope["path"])),
+                    _PATH_KS.sub("/***", _API_PATH.sub(r"\1", scope["path"])),
                     status,
                     (time.perf_counter() - started) * 1000,
                 )

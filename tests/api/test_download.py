@@ -138,6 +138,7 @@ def test_the_ks_is_not_logged(client: TestClient, admin_ks: str, caplog: pytest.
         assert client.get(with_ks(entry["dataUrl"], admin_ks)).status_code == 200
         assert client.get(with_ks(entry["dataUrl"], "garbage-ks-text")).status_code == 401
         client.get(urlsplit(entry["downloadUrl"]).path, params={"ks": admin_ks})
+        client.get(urlsplit(entry["downloadUrl"]).path + f"/ks/ks/{admin_ks}")  # a pair named "ks" too
     # The test client logs its own requests (httpx2); what the server logs must not hold a KS.
     server = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("keyframe", "uvicorn")))
     assert admin_ks not in server and "garbage-ks-text" not in server
