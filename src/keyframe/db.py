@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -74,6 +77,25 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def on_commit(db: Session, work: Callable[[], object]) -> None:
+    """Run ``work`` once the session's transaction has committed (never if it rolls back): for effects
+    outside the database, such as deleting stored bytes nothing refers to any more. A failure is logged:
+    the database is already right, and what is left over is swept later."""
+    event.listen(db, "after_commit", lambda _session: _quietly(work), once=True)
+
+
+def on_rollback(db: Session, work: Callable[[], object]) -> None:
+    """Run ``work`` if the session's transaction rolls back: undo an outside effect made in advance."""
+    event.listen(db, "after_rollback", lambda _session: _quietly(work), once=True)
+
+
+def _quietly(work: Callable[[], object]) -> None:
+    try:
+        work()
+    except Exception:
+        log.exception("an after-transaction cleanup failed")
 
 
 def _sqlite_begin(connection: Any) -> None:

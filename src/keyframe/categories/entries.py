@@ -20,6 +20,7 @@ from keyframe.categories.models import (
     PermissionLevel,
 )
 from keyframe.kapi import errors
+from keyframe.sqlfilters import starts_with
 
 # Upstream's default limit of categories per entry, and the one with FEATURE_DISABLE_CATEGORY_LIMIT.
 MAX_CATEGORIES_PER_ENTRY = 32
@@ -206,11 +207,11 @@ def search(
     if q.creator_user_id is not None:
         c.append(CategoryEntry.creator_user_id == q.creator_user_id)
     if q.full_ids_starts:
-        escaped = q.full_ids_starts.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         c.append(
             CategoryEntry.category_id.in_(
                 select(Category.id).where(
-                    Category.partner_id == partner_id, Category.full_ids.like(f"{escaped}%", escape="\\")
+                    Category.partner_id == partner_id,
+                    starts_with(Category.full_ids, q.full_ids_starts, ignore_case=False),
                 )
             )
         )

@@ -25,6 +25,7 @@ from keyframe.categories.models import (
 from keyframe.categories.service import members_source, membership
 from keyframe.kapi import errors
 from keyframe.partners.models import now
+from keyframe.sqlfilters import contains, starts_with
 
 # Upstream's max_users_per_category default is a deployment setting; this is Keyframe's.
 MAX_USERS_PER_CATEGORY = 10_000
@@ -251,8 +252,7 @@ def _where(q: MemberQuery, partner_id: int) -> list[ColumnElement[bool]]:
     if q.full_ids_starts or q.full_ids_equal is not None:
         paths = select(Category.id).where(Category.partner_id == partner_id)
         if q.full_ids_starts:
-            escaped = q.full_ids_starts.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            paths = paths.where(Category.full_ids.like(f"{escaped}%", escape="\\"))
+            paths = paths.where(starts_with(Category.full_ids, q.full_ids_starts, ignore_case=False))
         if q.full_ids_equal is not None:
             paths = paths.where(Category.full_ids == q.full_ids_equal)
         c.append(CategoryUser.category_id.in_(paths))
@@ -263,8 +263,7 @@ def _where(q: MemberQuery, partner_id: int) -> list[ColumnElement[bool]]:
 
         c.append(or_(*(CategoryUser.permission_names.like(f"%{n}%") for n in q.names_any)))
     if q.free_text:
-        escaped = q.free_text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        c.append(CategoryUser.user_id.ilike(f"%{escaped}%", escape="\\"))
+        c.append(contains(CategoryUser.user_id, q.free_text))
     return c
 
 

@@ -17,10 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, event, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from keyframe.categories import entries as category_links
+from keyframe.db import on_commit
 from keyframe.kapi import errors
 from keyframe.media.facts import ContentFacts
 from keyframe.media.models import MEDIA_CLIP, EntryStatus, MediaEntry, MediaType, ModerationStatus
@@ -218,15 +219,7 @@ def update(db: Session, entry: MediaEntry, values: Fields) -> list[str]:
 
 def delete_after_commit(db: Session, storage: Storage, key: str) -> None:
     """Remove ``key``'s bytes once this transaction has committed (never if it rolls back)."""
-
-    def remove(_session: Session) -> None:
-        try:
-            storage.delete(key)
-        except Exception:
-            # An orphan object costs space, not correctness; it is logged for an operator to sweep.
-            log.exception("could not delete stored content %s", key)
-
-    event.listen(db, "after_commit", remove, once=True)
+    on_commit(db, lambda: storage.delete(key))
 
 
 def attach_content(

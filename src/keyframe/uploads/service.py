@@ -15,14 +15,15 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from keyframe.db import on_commit, on_rollback
 from keyframe.kapi import errors
 from keyframe.services import Services
 from keyframe.storage import Storage, StorageError
@@ -67,22 +68,6 @@ def in_place_offset(chunk: Chunk) -> int | None:
 
 
 # --- transaction hooks -------------------------------------------------------------------------------
-
-
-def _quietly(work: Callable[[], object]) -> None:
-    try:
-        work()
-    except Exception:
-        # The database is already right; what is left over is swept when the token expires.
-        log.exception("could not clean up upload storage")
-
-
-def on_commit(db: Session, work: Callable[[], object]) -> None:
-    event.listen(db, "after_commit", lambda _session: _quietly(work), once=True)
-
-
-def on_rollback(db: Session, work: Callable[[], object]) -> None:
-    event.listen(db, "after_rollback", lambda _session: _quietly(work), once=True)
 
 
 @contextmanager
@@ -422,7 +407,10 @@ def expire_stale_tokens(services: Services, now: float | None = None) -> int:
                 token.file_key = None
                 token.final_end = None
         for prefix in prefixes:  # committed: no chunk can be added to these tokens any more
-            _quietly(partial(services.storage.delete_prefix, prefix))
+            try:
+                services.storage.delete_prefix(prefix)
+            except Exception:  # the rows are right; the bytes are logged for an operator to sweep
+                log.exception("could not delete an expired upload's bytes")
         expired += len(tokens)
         if len(tokens) < EXPIRE_BATCH:
             return expired
