@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import threading
@@ -23,7 +24,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from keyframe.config import Settings
 
 KEY_FILE = "secret.key"
-_VERSION = "v1:"
+LEGACY_PREFIX = "v1:"  # associated data: the context only (before values were bound to a record)
+_VERSION = "v2:"  # associated data: the context and the record
 _lock = threading.Lock()
 
 
@@ -58,29 +60,48 @@ def derive(settings: Settings, purpose: str) -> bytes:
 
 
 class TokenCipher:
-    """Encrypts vendor tokens; ``context`` (e.g. ``zoom:access``) is authenticated, so a value copied into
-    another column or row kind does not decrypt."""
+    """Encrypts vendor tokens under AES-256-GCM. The associated data names both what the value is
+    (``context``, e.g. ``zoom:access``) and the record it belongs to (``bound_to``, e.g. a table and its
+    key): a ciphertext copied into another column, or into another row of the same table, no longer
+    decrypts, so someone who can write the database but lacks the key cannot move one account's tokens
+    under another partner.
+
+    Values written before records were bound (``v1:``, context only) are still read; ``is_legacy`` tells
+    the caller to write them again, bound, while it holds the record."""
 
     def __init__(self, settings: Settings) -> None:
         self._aead = AESGCM(derive(settings, "vendor-tokens"))
 
-    def encrypt(self, plaintext: str, context: str) -> str:
+    def encrypt(self, plaintext: str, context: str, *, bound_to: str) -> str:
         if not plaintext:
             return ""
         nonce = secrets.token_bytes(12)
-        sealed = self._aead.encrypt(nonce, plaintext.encode(), context.encode())
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), _associated(context, bound_to))
         return _VERSION + base64.urlsafe_b64encode(nonce + sealed).decode()
 
-    def decrypt(self, stored: str, context: str) -> str:
+    def decrypt(self, stored: str, context: str, *, bound_to: str) -> str:
         if not stored:
             return ""
-        if not stored.startswith(_VERSION):
+        if stored.startswith(_VERSION):
+            raw, associated = stored[len(_VERSION) :], _associated(context, bound_to)
+        elif stored.startswith(LEGACY_PREFIX):
+            raw, associated = stored[len(LEGACY_PREFIX) :], context.encode()
+        else:
             raise DecryptionError("unknown format")
         try:
-            raw = base64.urlsafe_b64decode(stored[len(_VERSION) :])
-            return self._aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
+            data = base64.urlsafe_b64decode(raw)
+            return self._aead.decrypt(data[:12], data[12:], associated).decode()
         except (InvalidTag, ValueError) as error:
             raise DecryptionError("does not decrypt") from error
+
+    @staticmethod
+    def is_legacy(stored: str) -> bool:
+        return stored.startswith(LEGACY_PREFIX)
+
+
+def _associated(context: str, bound_to: str) -> bytes:
+    # JSON keeps the two parts apart: ("a:b", "c") and ("a", "b:c") must not authenticate alike.
+    return json.dumps([context, bound_to]).encode()
 
 
 class Signer:
@@ -93,4 +114,5 @@ class Signer:
         return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
 
     def verify(self, value: str, tag: str) -> bool:
-        return hmac.compare_digest(self.sign(value), tag)
+        # Bytes: compare_digest refuses non-ASCII str, and a tag comes from the client.
+        return hmac.compare_digest(self.sign(value).encode(), tag.encode(errors="replace"))

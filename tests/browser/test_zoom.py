@@ -2,7 +2,8 @@
 "Needs re-authorization"), "n of 3 accounts" from the server's limit, the Generate integration code dialog
 (masked code, reveal, copy, expiry), the Edit Zoom account panel (validation, every field saved and read
 back), Enable/Disable, Remove with confirmation, the disabled "Generate" at the limit, a Manager's view and
-the server's refusal; then the whole linking journey against the Zoom sandbox."""
+the server's refusal; then the whole linking journey against the Zoom sandbox, and the on-premises
+(Server-to-Server) registration page."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from tests.conftest import IN_CI, LiveServer, PartnerInfo
@@ -25,10 +27,10 @@ if not IN_CI:  # in CI a missing Playwright is a collection error, never a skip
 from playwright.sync_api import Locator, Page, expect
 
 from keyframe.auth.ks_validation import peek_partner
-from keyframe.config import Settings
+from keyframe.config import Settings, ZoomAppCredentials
 from keyframe.db import Database
 from keyframe.partners.models import Partner
-from keyframe.sandbox.zoom import ZoomSandbox
+from keyframe.sandbox.zoom import AppKind, ZoomSandbox
 from keyframe.services import Services
 from keyframe.zoom import linking
 from keyframe.zoom import service as zoom_service
@@ -72,8 +74,8 @@ def settings(database: Database, tmp_path: Path, zoom: ZoomSandbox) -> Settings:
         data_dir=tmp_path,
         database_url=database.url,
         zoom_client_id=CLIENT_ID,
-        zoom_client_secret=CLIENT_SECRET,
-        zoom_webhook_secret_token=SECRET_TOKEN,
+        zoom_client_secret=SecretStr(CLIENT_SECRET),
+        zoom_webhook_secret_token=SecretStr(SECRET_TOKEN),
         zoom_base_url=zoom.url,
         zoom_api_url=f"{zoom.url}/v2",
     )
@@ -516,3 +518,42 @@ def test_linking_journey_against_the_zoom_sandbox(
     install.get_by_role("button", name="Continue").click()
     expect(install.get_by_text("This integration code has already been used")).to_be_visible()
     install.close()
+
+
+def test_local_registration_page_takes_the_ks_by_form(
+    new_tab: NewTab, services: Services, partner: PartnerInfo, zoom: ZoomSandbox, live_server: LiveServer
+) -> None:
+    """On-premises set-up: the page asks for an administrator's KS in a form (POSTed, never in the address),
+    links the Server-to-Server account, and shows the registration form."""
+    owner = zoom.add_user(f"onprem-{time.time_ns()}@zoom.example")
+    s2s = zoom.register_app(kind=AppKind.S2S, account_id=owner.account_id)
+    services.settings.zoom_s2s_apps = {
+        owner.account_id: ZoomAppCredentials(
+            client_id=s2s.client_id, client_secret=SecretStr(s2s.client_secret)
+        )
+    }
+    ks = api(live_server.url, "session", "start", secret=partner.admin_secret, partnerId=partner.id, type=2)
+    page = new_tab().page
+    page.goto(f"{live_server.url}{ACTION_PATH}localRegistrationPage?zoomAccountId={owner.account_id}")
+    expect(page.get_by_role("heading", name="Link a Zoom account")).to_be_visible()
+    expect(page.get_by_label("Zoom account ID")).to_have_value(owner.account_id)
+    audit(page, "local registration form")
+    page.get_by_label("Administrator KS").fill(ks)
+    page.get_by_role("button", name="Link account").click()
+
+    expect(page.get_by_role("heading", name="Zoom account settings")).to_be_visible()
+    assert ks not in page.url
+    expect(page.get_by_text(owner.account_id)).to_be_visible()
+    page.get_by_label("Default user ID (owner when no user matches)").fill("owner")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved Successfully")).to_be_visible()
+    with services.db.transaction() as db:
+        row = db.scalars(
+            select(VendorIntegration).where(VendorIntegration.account_id == owner.account_id)
+        ).one()
+        assert (row.partner_id, row.status, row.auth_type) == (
+            partner.id,
+            IntegrationStatus.ACTIVE,
+            AuthType.SERVER_TO_SERVER,
+        )
+        assert row.access_token.startswith("v2:")  # bound to its row

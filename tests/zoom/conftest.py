@@ -175,6 +175,15 @@ class Browser:
                 data[name] = value
         return self.http.post(self.world.page("fetchRegistrationPage"), data=data)
 
+    def local_registration(self, ks: str, account_id: str) -> httpx.Response:
+        """The on-premises page: its form (GET), then the KS and account ID POSTed with its CSRF token."""
+        page = self.http.get(self.world.page("localRegistrationPage"))
+        assert page.status_code == 200, page.text
+        form = hidden_fields(page.text)
+        return self.http.post(
+            self.world.page("localRegistrationPage"), data={**form, "ks": ks, "zoomAccountId": account_id}
+        )
+
     def link(self, zoom_user: str, code: str) -> httpx.Response:
         return self.enter_code(self.install(zoom_user), code)
 

@@ -246,4 +246,4 @@ def test_stored_tokens_are_encrypted(world: ZoomWorld, acme: PartnerInfo, browse
     assert all(token not in raw for token in issued)
     with world.services.db.transaction() as db:
         row = db.scalars(select(VendorIntegration)).one()
-        assert row.access_token.startswith("v1:") and row.refresh_token.startswith("v1:")
+        assert row.access_token.startswith("v2:") and row.refresh_token.startswith("v2:")

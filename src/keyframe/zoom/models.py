@@ -61,3 +61,9 @@ class VendorIntegration(Base):
     last_error_at: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now)
     updated_at: Mapped[int] = mapped_column(BigInteger, default=now)
+
+    @property
+    def token_binding(self) -> str:
+        """The record the tokens are bound to (``TokenCipher``'s ``bound_to``): the row's natural key, known
+        before the row is inserted and never changed (a row is never moved to another partner or account)."""
+        return f"{self.__tablename__}:{int(self.vendor_type)}:{self.partner_id}:{self.account_id}"

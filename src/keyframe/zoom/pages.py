@@ -2,12 +2,15 @@
 ``/api_v3/service/vendor_zoomvendor/action/…`` (reference §1.4, §1.5.1):
 
 - ``oauthValidation`` — Zoom's OAuth redirect: asks for the integration code (the OAuth ``code`` rides along
-  in a hidden field). ``preOauthValidation`` without a code sends the browser to Zoom's authorize page;
-  with one it shows the same form (a code is only ever taken by POST, with the CSRF token).
+  in a hidden field). ``preOauthValidation`` without a code sends the browser to Zoom's authorize page with
+  a ``state`` bound to this browser; with one it is the redirect (a code is only ever taken by POST, with
+  the CSRF token). The redirect and the linking POST both need the ``state`` the browser's own cookie
+  vouches for, so a code obtained in someone else's browser (login CSRF, code injection) links nothing.
 - ``fetchRegistrationPage`` (POST) — with ``code`` and ``integrationCode``: links the account
   (``linking.py``) and shows the registration (settings) form; with the form's own ``ks`` and ``accountId``:
   saves the settings (what upstream's page does with ``submitRegistration``) and shows the form again.
-- ``localRegistrationPage`` — on-premises Server-to-Server set-up with an administrator's KS.
+- ``localRegistrationPage`` — on-premises Server-to-Server set-up: GET shows a form, which POSTs an
+  administrator's KS (never in a URL, where history, referrers and proxy logs would keep it).
 - ``recordingComplete``, ``deAuthorization`` — Zoom's signed events (``webhooks.py``).
 
 Pages are server-rendered HTML with a strict CSP (nothing inline, nothing from elsewhere, no framing),
@@ -48,6 +51,9 @@ log = logging.getLogger(__name__)
 ACTION_PATH = "/api_v3/service/vendor_zoomvendor/action/"
 _PATH = re.compile(r"^/api_v3(?:/index\.php)?/service/vendor_zoomvendor/action/([A-Za-z]+)/?$", re.IGNORECASE)
 CSRF_COOKIE = "keyframe_zoom_csrf"
+STATE_COOKIE = "keyframe_zoom_oauth_state"
+STATE_TTL = 600  # seconds from leaving for Zoom to linking (Zoom's code itself lasts five minutes)
+COOKIE_PATH = "/api_v3/service/vendor_zoomvendor/"
 MAX_FORM_FIELDS = 64
 HEADERS = {
     "content-security-policy": (
@@ -140,6 +146,7 @@ class Pages:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.csrf = Signer(services.settings, "zoom-pages-csrf")
+        self.oauth_state = Signer(services.settings, "zoom-oauth-state")
         self.secure_cookie = services.settings.public_url.startswith("https://")
 
     # -- routes ------------------------------------------------------------------------------------------
@@ -155,12 +162,14 @@ class Pages:
                 "Zoom sent no authorization code. Install the app again from the Zoom Marketplace.",
                 400,
             )
-        return self._code_form(request, code)
+        state = request.query_params.get("state", "")
+        if not self._state_ok(request, state):
+            return self._state_refused(request)
+        return self._code_form(request, code, state)
 
     async def pre_oauth_validation(self, request: Request) -> Response:
-        code = request.query_params.get("code", "")
-        if code:
-            return self._code_form(request, code)
+        if "code" in request.query_params or "error" in request.query_params:
+            return await self.oauth_validation(request)  # registered as the redirect URI, as upstream allows
         settings = self.services.settings
         if not settings.zoom_client_id:
             return self._message(
@@ -169,16 +178,22 @@ class Pages:
                 "This Keyframe has no Zoom app configured (KEYFRAME_ZOOM_CLIENT_ID).",
                 503,
             )
+        # The state goes to Zoom and comes back on the redirect; this browser keeps only its HMAC, in a
+        # short-lived cookie, so the redirect (and the link) proves it ends in the browser that started.
+        state = secrets.token_urlsafe(32)
         query = urlencode(
             {
                 "response_type": "code",
                 "client_id": settings.zoom_client_id,
                 "redirect_uri": linking.redirect_uri(self.services),
+                "state": state,
             }
         )
-        return RedirectResponse(
+        response = RedirectResponse(
             f"{settings.zoom_base_url.rstrip('/')}/oauth/authorize?{query}", status_code=302
         )
+        self._set_cookie(response, STATE_COOKIE, self.oauth_state.sign(state), max_age=STATE_TTL)
+        return response
 
     async def fetch_registration_page(self, request: Request) -> Response:
         if request.method != "POST":
@@ -187,55 +202,55 @@ class Pages:
             )
         form = await request.form(max_fields=MAX_FORM_FIELDS)
         if not self._csrf_ok(request, form):
-            return self._message(
-                request,
-                "This form has expired",
-                "The page was not sent from this site, or its cookie is gone. Install the app again from the "
-                "Zoom Marketplace.",
-                403,
-            )
+            return self._expired(request)
         origin = _origin(request)
         if form.get("integrationCode") is not None:
-            oauth_code = _text(form, "code")
+            oauth_code, state = _text(form, "code"), _text(form, "state")
+            if not self._state_ok(request, state):  # checked again: the code is spent only here
+                return self._state_refused(request)
             try:
                 linked = await run_in_threadpool(
                     linking.link_with_oauth, self.services, origin, _text(form, "integrationCode"), oauth_code
                 )
             except LinkRefused as refused:
                 if refused.retry_code:
-                    return self._code_form(request, oauth_code, refused.message)
+                    return self._code_form(request, oauth_code, state, refused.message)
                 return self._message(request, "The Zoom account was not linked", refused.message, 400)
-            return self._registration(
-                request,
-                linked.registration_ks,
-                linked.account_id,
-                await run_in_threadpool(self._values, linked, fresh=linked.is_new),
-                None,
+            response = await self._linked(request, linked)
+            # One installation, one state: Zoom's redirect cannot be replayed in this browser.
+            response.delete_cookie(
+                STATE_COOKIE, path=COOKIE_PATH, secure=self.secure_cookie, httponly=True, samesite="lax"
             )
+            return response
         return await self._save(request, form, origin)
 
     async def local_registration_page(self, request: Request) -> Response:
-        params: dict[str, str] = dict(request.query_params)
-        if request.method == "POST":
-            form = await request.form(max_fields=MAX_FORM_FIELDS)
-            params.update({k: v for k, v in form.items() if isinstance(v, str)})
+        """GET: the form (``zoomAccountId`` may be given in the query); POST (with the CSRF token): link. A KS
+        is taken from the POSTed form only: in a URL, history, referrers and proxy logs would keep it."""
+        if request.method != "POST":
+            if "ks" in request.query_params:
+                return self._local_form(
+                    request,
+                    request.query_params.get("zoomAccountId", ""),
+                    "A KS in the page address is not accepted: addresses are kept in browser history and "
+                    "logs. End that session if it was recorded, and paste a KS into this form instead.",
+                )
+            return self._local_form(request, request.query_params.get("zoomAccountId", ""))
+        form = await request.form(max_fields=MAX_FORM_FIELDS)
+        if not self._csrf_ok(request, form):
+            return self._expired(request)
+        account_id = _text(form, "zoomAccountId")
         try:
             linked = await run_in_threadpool(
-                linking.link_server_to_server,
-                self.services,
-                _origin(request),
-                params.get("ks", ""),
-                params.get("zoomAccountId", ""),
+                linking.link_server_to_server, self.services, _origin(request), _text(form, "ks"), account_id
             )
         except LinkRefused as refused:
-            return self._message(request, "The Zoom account was not linked", refused.message, 400)
-        return self._registration(
-            request,
-            linked.registration_ks,
-            linked.account_id,
-            await run_in_threadpool(self._values, linked, fresh=linked.is_new),
-            None,
-        )
+            return self._local_form(request, account_id, refused.message)
+        return await self._linked(request, linked)
+
+    async def _linked(self, request: Request, linked: Linked) -> Response:
+        values = await run_in_threadpool(self._values, linked, fresh=linked.is_new)
+        return self._registration(request, linked.registration_ks, linked.account_id, values, None)
 
     # -- saving the registration form --------------------------------------------------------------------
 
@@ -281,7 +296,7 @@ class Pages:
 
     # -- rendering ---------------------------------------------------------------------------------------
 
-    def _code_form(self, request: Request, oauth_code: str, error: str | None = None) -> Response:
+    def _code_form(self, request: Request, oauth_code: str, state: str, error: str | None = None) -> Response:
         cookie, token = self._csrf_pair(request)
         body = (
             "<p>Kaltura-compatible recording import from Zoom is being installed. To link this Zoom account "
@@ -292,12 +307,30 @@ class Pages:
             + f"<form method='post' action='{ACTION_PATH}fetchRegistrationPage'>"
             + _hidden("csrf", token)
             + _hidden("code", oauth_code)
+            + _hidden("state", state)
             + "<p><label for='integrationCode'>Integration code</label><br>"
             "<textarea id='integrationCode' name='integrationCode' rows='4' cols='60' required "
             "autocomplete='off' spellcheck='false'></textarea></p>"
             "<p><button type='submit'>Continue</button></p></form>"
         )
         return self._page(request, "Link your Zoom account", body, 400 if error else 200, cookie)
+
+    def _local_form(self, request: Request, account_id: str, error: str | None = None) -> Response:
+        cookie, token = self._csrf_pair(request)
+        body = (
+            "<p>Link a Zoom account whose Server-to-Server app is configured on this Keyframe "
+            "(on-premises set-up). Paste a KS of an administrator of your account (one with "
+            "ADMIN_PUBLISHER_MANAGE) and give the Zoom account ID.</p>"
+            + _notice("error", error)
+            + f"<form method='post' action='{ACTION_PATH}localRegistrationPage'>"
+            + _hidden("csrf", token)
+            + "<p><label for='ks'>Administrator KS</label><br>"
+            "<textarea id='ks' name='ks' rows='4' cols='60' required autocomplete='off' spellcheck='false'>"
+            "</textarea></p>"
+            + _text_field("zoomAccountId", "Zoom account ID", {"zoomAccountId": account_id})
+            + "<p><button type='submit'>Link account</button></p></form>"
+        )
+        return self._page(request, "Link a Zoom account", body, 400 if error else 200, cookie)
 
     def _registration(
         self,
@@ -352,9 +385,28 @@ class Pages:
         )
         return self._page(request, "Zoom account settings", body, 400 if kind == "error" else 200, cookie)
 
-    def _message(self, request: Request, title: str, message: str, status: int) -> Response:
+    def _message(self, request: Request, title: str, message: str, status: int, extra: str = "") -> Response:
         return self._page(
-            request, title, _notice("error" if status >= 400 else "status", message), status, None
+            request, title, _notice("error" if status >= 400 else "status", message) + extra, status, None
+        )
+
+    def _expired(self, request: Request) -> Response:
+        return self._message(
+            request,
+            "This form has expired",
+            "The page was not sent from this site, or its cookie is gone. Install the app again from the "
+            "Zoom Marketplace.",
+            403,
+        )
+
+    def _state_refused(self, request: Request) -> Response:
+        return self._message(
+            request,
+            "This installation was not started here",
+            "Keyframe cannot tell that this Zoom authorization was started in this browser: its check value "
+            "is missing or does not match, or more than ten minutes have passed. Nothing was linked.",
+            400,
+            f"<p><a href='{ACTION_PATH}preOauthValidation'>Start the installation again</a></p>",
         )
 
     def _page(self, request: Request, title: str, body: str, status: int, cookie: str | None) -> Response:
@@ -366,15 +418,21 @@ class Pages:
         )
         response = HTMLResponse(html, status_code=status, headers=HEADERS)
         if cookie is not None:
-            response.set_cookie(
-                CSRF_COOKIE,
-                cookie,
-                httponly=True,
-                samesite="lax",
-                secure=self.secure_cookie,
-                path="/api_v3/service/vendor_zoomvendor/",
-            )
+            self._set_cookie(response, CSRF_COOKIE, cookie)
         return response
+
+    def _set_cookie(self, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+        # HttpOnly: no script reads it; SameSite=Lax: another site's form POST does not carry it, while
+        # Zoom's redirect (a top-level GET) does; the path keeps it to these pages.
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=True,
+            samesite="lax",
+            secure=self.secure_cookie,
+            path=COOKIE_PATH,
+        )
 
     # -- CSRF --------------------------------------------------------------------------------------------
 
@@ -383,6 +441,12 @@ class Pages:
         if not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", cookie):
             cookie = secrets.token_urlsafe(32)
         return cookie, self.csrf.sign(cookie)
+
+    def _state_ok(self, request: Request, state: str) -> bool:
+        """``state`` (from Zoom's redirect or the code form) is the one this browser was sent to Zoom
+        with: its cookie holds the HMAC, compared in constant time."""
+        tag = request.cookies.get(STATE_COOKIE, "")
+        return bool(state) and bool(tag) and self.oauth_state.verify(state, tag)
 
     def _csrf_ok(self, request: Request, form: FormData) -> bool:
         cookie = request.cookies.get(CSRF_COOKIE, "")

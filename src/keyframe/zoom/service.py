@@ -4,6 +4,7 @@ commits."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -101,7 +102,19 @@ def first_of(db: Session, partner_id: int) -> VendorIntegration | None:
     )
 
 
+def lock_account(db: Session, account_id: str) -> None:
+    """Hold the Zoom account itself until the transaction ends, whichever partner asks: "is it active
+    elsewhere?" and making it active must not interleave between two partners (each only holds its own
+    partner's and its own row's locks). PostgreSQL: a transaction-scoped advisory lock keyed by the account
+    (no row to lock exists before the first link); SQLite: ``BEGIN IMMEDIATE`` already runs writers one
+    at a time. Take it after the row's own lock, as every caller does, so two callers cannot deadlock."""
+    if db.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(f"vendor_integrations:{int(ZOOM)}:{account_id}".encode()).digest()
+        db.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
+
+
 def _refuse_if_active_elsewhere(db: Session, partner_id: int, account_id: str) -> None:
+    lock_account(db, account_id)
     other = db.scalar(
         select(VendorIntegration.partner_id).where(
             VendorIntegration.vendor_type == ZOOM,
@@ -129,8 +142,8 @@ def link(
     # The partner's row lock serialises links of one partner, so two installs at once cannot both take
     # the last free place (SQLite's BEGIN IMMEDIATE already serialises writers).
     db.scalar(select(Partner.id).where(Partner.id == partner.id).with_for_update())
-    _refuse_if_active_elsewhere(db, partner.id, account_id)
     row = find_account(db, partner.id, account_id, deleted=True, for_update=True)
+    _refuse_if_active_elsewhere(db, partner.id, account_id)  # takes the account's lock after the row's
     is_new = row is None or row.status == IntegrationStatus.DELETED
     if is_new:
         limit = accounts_limit(settings, partner)
@@ -151,16 +164,37 @@ def link(
     return row, is_new
 
 
+ACCESS, REFRESH = "zoom:access", "zoom:refresh"  # what each token column holds (TokenCipher's context)
+
+
 def store_tokens(row: VendorIntegration, cipher: TokenCipher, tokens: Tokens | None) -> None:
     if tokens is None:
         clear_tokens(row)
     else:
-        row.access_token = cipher.encrypt(tokens.access_token, "zoom:access")
-        row.refresh_token = cipher.encrypt(tokens.refresh_token, "zoom:refresh")
+        row.access_token = cipher.encrypt(tokens.access_token, ACCESS, bound_to=row.token_binding)
+        row.refresh_token = cipher.encrypt(tokens.refresh_token, REFRESH, bound_to=row.token_binding)
         row.access_expires_at = tokens.expires_at
         row.tokens_refreshed_at = now()
     row.auth_status = AuthStatus.AUTHORIZED
     row.last_error, row.last_error_at = "", 0
+
+
+def read_token(row: VendorIntegration, cipher: TokenCipher, context: str) -> str:
+    """The access (``ACCESS``) or refresh (``REFRESH``) token in clear; DecryptionError if it does not
+    decrypt for this row (another row's value copied here, a changed key)."""
+    stored = row.access_token if context == ACCESS else row.refresh_token
+    return cipher.decrypt(stored, context, bound_to=row.token_binding)
+
+
+def rebind_legacy_tokens(row: VendorIntegration, cipher: TokenCipher) -> bool:
+    """Write tokens stored before they were bound to their row again, bound (the caller holds the row's
+    lock). Returns whether anything was rewritten; DecryptionError if a legacy value does not decrypt."""
+    if not (TokenCipher.is_legacy(row.access_token) or TokenCipher.is_legacy(row.refresh_token)):
+        return False
+    access, refresh = read_token(row, cipher, ACCESS), read_token(row, cipher, REFRESH)
+    row.access_token = cipher.encrypt(access, ACCESS, bound_to=row.token_binding)
+    row.refresh_token = cipher.encrypt(refresh, REFRESH, bound_to=row.token_binding)
+    return True
 
 
 def clear_tokens(row: VendorIntegration) -> None:

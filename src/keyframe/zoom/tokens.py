@@ -14,15 +14,15 @@ import logging
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from keyframe.config import Settings, ZoomAppCredentials
-from keyframe.crypto import DecryptionError, TokenCipher
+from keyframe.crypto import LEGACY_PREFIX, DecryptionError, TokenCipher
 from keyframe.partners.models import now
 from keyframe.services import Services
 from keyframe.zoom.client import AppCredentials, Tokens, ZoomClient, ZoomError
 from keyframe.zoom.models import AuthStatus, AuthType, IntegrationStatus, VendorIntegration
-from keyframe.zoom.service import store_tokens
+from keyframe.zoom.service import ACCESS, REFRESH, read_token, rebind_legacy_tokens, store_tokens
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,9 @@ def access_token(services: Services, integration_id: int) -> str:
             raise NeedsReauthorization("the integration does not exist")
         if row.access_token and row.access_expires_at > time.time() + settings.zoom_token_refresh_grace:
             try:
-                return TokenCipher(settings).decrypt(row.access_token, "zoom:access")
+                # A legacy (unbound) value is read as it is here; refresh and the job rebind it under
+                # the row's lock, as writing it from this unlocked read could undo a concurrent refresh.
+                return read_token(row, TokenCipher(settings), ACCESS)
             except DecryptionError:
                 pass  # refresh below records why
     return refresh(services, integration_id).access_token
@@ -86,17 +88,21 @@ def refresh(services: Services, integration_id: int, *, force: bool = False) -> 
         if row.auth_status != AuthStatus.AUTHORIZED:
             raise NeedsReauthorization(row.last_error or "the integration needs re-authorization")
         try:
+            rebind_legacy_tokens(row, cipher)
             if (
                 not force
                 and row.access_token
                 and row.access_expires_at > time.time() + settings.zoom_token_refresh_grace
             ):
-                return Refreshed(
-                    cipher.decrypt(row.access_token, "zoom:access"), row.access_expires_at, False
-                )
+                return Refreshed(read_token(row, cipher, ACCESS), row.access_expires_at, False)
             tokens = _fetch(services, row, cipher)
         except DecryptionError:
-            failure = "The stored Zoom tokens cannot be decrypted (was KEYFRAME_SECRET_KEY changed?)"
+            # A changed key, or a value that is not this row's (copied from another integration): never
+            # used, and the console asks for the app to be installed again.
+            failure = (
+                "The stored Zoom tokens cannot be decrypted for this integration (KEYFRAME_SECRET_KEY "
+                "changed, or they were altered): install the app again"
+            )
         except ZoomError as error:
             if not error.permanent:
                 raise
@@ -118,24 +124,32 @@ def _fetch(services: Services, row: VendorIntegration, cipher: TokenCipher) -> T
     app = app_credentials(services.settings, row)
     if row.auth_type == AuthType.SERVER_TO_SERVER:
         return client.account_credentials(app, row.account_id)
-    refresh_token = cipher.decrypt(row.refresh_token, "zoom:refresh")
+    refresh_token = read_token(row, cipher, REFRESH)
     if not refresh_token:
         raise ZoomError("no refresh token is stored", permanent=True)
     return client.refresh(app, refresh_token)
 
 
 def due(services: Services, within: float) -> list[int]:
-    """Integrations whose access token expires within ``within`` seconds (past the grace)."""
+    """Integrations whose access token expires within ``within`` seconds (past the grace), and those
+    whose tokens are not yet bound to their row (``refresh`` rebinds them without calling Zoom)."""
     limit = int(time.time() + services.settings.zoom_token_refresh_grace + within)
+    expiring = and_(
+        VendorIntegration.auth_type == AuthType.OAUTH,
+        VendorIntegration.refresh_token != "",
+        VendorIntegration.access_expires_at <= limit,
+    )
+    legacy = or_(
+        VendorIntegration.access_token.startswith(LEGACY_PREFIX, autoescape=True),
+        VendorIntegration.refresh_token.startswith(LEGACY_PREFIX, autoescape=True),
+    )
     with services.db.transaction() as db:
         return list(
             db.scalars(
                 select(VendorIntegration.id).where(
                     VendorIntegration.status.in_(LIVE),
                     VendorIntegration.auth_status == AuthStatus.AUTHORIZED,
-                    VendorIntegration.auth_type == AuthType.OAUTH,
-                    VendorIntegration.refresh_token != "",
-                    VendorIntegration.access_expires_at <= limit,
+                    or_(expiring, legacy),
                 )
             )
         )

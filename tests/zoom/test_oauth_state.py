@@ -1,0 +1,111 @@
+"""The OAuth ``state`` binds Zoom's redirect to the browser that started the installation. Without it, an
+attacker could approve the app in Zoom as themselves, stop before Keyframe's page, and send the link
+(``oauthValidation?code=…``) to a victim: the victim's integration code would link the attacker's Zoom
+account into the victim's partner (login CSRF / code injection)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from keyframe.zoom.pages import COOKIE_PATH, STATE_COOKIE, STATE_TTL
+from tests.conftest import PartnerInfo
+from tests.zoom.conftest import Browser, ZoomWorld, hidden_fields, notice
+
+REFUSED = "Keyframe cannot tell that this Zoom authorization was started in this browser"
+
+
+def approved_redirect(world: ZoomWorld, browser: Browser, zoom_user: str) -> str:
+    """Start the installation in ``browser`` and approve it at Zoom, but stop before following Zoom's
+    redirect back to Keyframe: its URL (``code`` and ``state``)."""
+    approval = browser.http.get(world.page("preOauthValidation"))
+    answer = browser.http.post(
+        f"{world.zoom.url}/oauth/authorize",
+        data={**hidden_fields(approval.text), "user": zoom_user, "decision": "allow"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 302
+    return answer.headers["location"]
+
+
+def linked_accounts(world: ZoomWorld, partner: PartnerInfo) -> int:
+    return int(world.api("vendor_zoomvendor", "list", ks=world.admin_ks(partner))["accountsUsed"])
+
+
+def test_the_authorize_redirect_carries_a_state_the_browser_keeps_hashed(world: ZoomWorld) -> None:
+    response = httpx.get(world.page("preOauthValidation"), follow_redirects=False, timeout=30)
+    assert response.status_code == 302
+    location = urlsplit(response.headers["location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == f"{world.zoom.url}/oauth/authorize"
+    (state,) = parse_qs(location.query)["state"]
+    assert len(state) >= 43  # 32 random bytes
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{STATE_COOKIE}=")
+    assert state not in cookie  # only its HMAC
+    for attribute in ("HttpOnly", "SameSite=lax", f"Path={COOKIE_PATH}", f"Max-Age={STATE_TTL}"):
+        assert attribute in cookie, cookie
+    # Each installation gets its own.
+    again = httpx.get(world.page("preOauthValidation"), follow_redirects=False, timeout=30)
+    assert parse_qs(urlsplit(again.headers["location"]).query)["state"] != [state]
+
+
+def test_a_redirect_from_another_browser_links_nothing(world: ZoomWorld, acme: PartnerInfo) -> None:
+    attacker, victim = Browser(world), Browser(world)
+    try:
+        intruder = world.zoom.add_user("intruder@zoom-evil.example")
+        lure = approved_redirect(world, attacker, intruder.id)
+        assert "state=" in lure
+
+        # The victim, with no installation of its own under way.
+        page = victim.http.get(lure)
+        assert page.status_code == 400 and REFUSED in notice(page.text)
+        assert "integrationCode" not in page.text and "code" not in hidden_fields(page.text)
+        assert "preOauthValidation" in page.text  # a way to start again
+        # The victim in the middle of its own installation: the state is not its own.
+        owner = world.zoom.add_user("owner@zoom-a.example")
+        approved_redirect(world, victim, owner.id)
+        page = victim.http.get(lure)
+        assert page.status_code == 400 and REFUSED in notice(page.text)
+        # Without any state (as if the attacker dropped it).
+        bare = lure.split("&state=")[0]
+        assert "state=" not in bare
+        assert victim.http.get(bare).status_code == 400
+
+        # Nor can the victim's own form carry the attacker's code: the link itself checks the state.
+        own = victim.http.get(approved_redirect(world, victim, owner.id))
+        assert own.status_code == 200
+        form = hidden_fields(own.text)
+        form["code"] = parse_qs(urlsplit(lure).query)["code"][0]
+        form["state"] = parse_qs(urlsplit(lure).query)["state"][0]
+        refused = victim.http.post(
+            world.page("fetchRegistrationPage"),
+            data={**form, "integrationCode": world.integration_code(acme)},
+        )
+        assert refused.status_code == 400 and REFUSED in notice(refused.text)
+        assert linked_accounts(world, acme) == 0
+
+        # The attacker's own browser still gets its form: the state is bound, not the person refused.
+        assert attacker.http.get(lure).status_code == 200
+    finally:
+        attacker.close()
+        victim.close()
+
+
+def test_the_state_is_used_once(world: ZoomWorld, acme: PartnerInfo, browser: Browser) -> None:
+    owner = world.zoom.add_user("owner@zoom-a.example")
+    page = browser.install(owner.id)
+    form = hidden_fields(page.text)
+    assert form["state"]
+    missing = browser.http.post(
+        world.page("fetchRegistrationPage"),
+        data={**form, "state": "", "integrationCode": world.integration_code(acme)},
+    )
+    assert missing.status_code == 400 and REFUSED in notice(missing.text)
+    linked = browser.enter_code(page, world.integration_code(acme))
+    assert linked.status_code == 200, notice(linked.text)
+    assert STATE_COOKIE not in browser.http.cookies  # spent with the link
+    # Zoom's redirect replayed in the same browser is refused now.
+    replayed = browser.http.get(str(page.url))
+    assert replayed.status_code == 400 and REFUSED in notice(replayed.text)
+    assert linked_accounts(world, acme) == 1
