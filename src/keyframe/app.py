@@ -80,7 +80,13 @@ def create_app(
         )
         return ActionRunner(services, origin, header_ks)
 
-    api = ApiV3Endpoint(REGISTRY, runner_for, settings.max_body_bytes, services.storage.stage)
+    api = ApiV3Endpoint(
+        REGISTRY,
+        runner_for,
+        settings.max_body_bytes,
+        services.storage.stage,
+        max_file_bytes=settings.max_file_bytes,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -59,20 +59,28 @@ class ActionRunner:
                 log.exception("an after-commit function failed")
         return result
 
-    def prepare_file(self, spec: ActionSpec, params: dict[str, Any]) -> StagedFile | None:
-        """Where the action's file part goes when it writes in place (``spec.in_place``), asked before the
-        part is read, with the same checks as the call. ``None`` (stage it as usual) on any refusal: the
-        call itself then reports the error. Nothing this check writes is kept (an actionslimit KS is
-        counted by the call, once)."""
-        if spec.in_place is None:
+    def prepare_file(
+        self, spec: ActionSpec, params: dict[str, Any], *, in_place: bool = True
+    ) -> StagedFile | None:
+        """Asked before a file part of this call is read, with the parameters that came before it: the
+        call's own checks (KS, partner, permissions) in a rolled-back transaction, so that no caller the
+        call would refuse puts bytes on the disk. A refusal raises the error the call itself will give.
+        Then, when the action writes its file in place (``spec.in_place``; ``in_place`` is false in a
+        multirequest, whose earlier items may change what it writes into), the file to write into; else
+        ``None``: stage it. Nothing this check writes is kept (an actionslimit KS is counted by the call,
+        once)."""
+        target = None
+        with self.services.db.rolled_back() as db:
+            ctx = RequestContext(db=db, services=self.services, origin=self.origin)
+            self._authorize(ctx, spec, params)
+            if in_place and spec.in_place is not None:
+                try:
+                    target = spec.in_place(ctx, **spec.decode_args(params, files=False))
+                except Exception as error:  # the call reports it; the file is staged meanwhile
+                    log.debug("no in-place upload: %s", type(error).__name__)
+        if target is None:
             return None
         try:
-            with self.services.db.rolled_back() as db:
-                ctx = RequestContext(db=db, services=self.services, origin=self.origin)
-                self._authorize(ctx, spec, params)
-                target = spec.in_place(ctx, **spec.decode_args(params, files=False))
-            if target is None:
-                return None
             # Outside the transaction: opening may wait for a seal that is being committed.
             return self.services.storage.open_in_place(target.key, target.offset)
         except Exception as error:

@@ -45,9 +45,14 @@ def dispatch(params: dict[str, Any], registry: Registry, runner: Runner) -> Any:
     return _guarded(lambda: _call(params, registry, runner))
 
 
+def shared_params(params: dict[str, Any]) -> dict[str, Any]:
+    """What a multirequest gives each of its sub-requests unless they set it themselves (the KS…)."""
+    return {k: params[k] for k in _SHARED_KEYS if k in params}
+
+
 def dispatch_multi(params: dict[str, Any], registry: Registry, runner: Runner) -> list[Any]:
     """Run the numbered sub-requests in ascending order; result N is the N-th one (1-based)."""
-    shared = {k: params[k] for k in _SHARED_KEYS if k in params}
+    shared = shared_params(params)
     numbered = sorted(
         (int(k), k, v) for k, v in params.items() if _SUB_REQUEST_KEY.fullmatch(k) and isinstance(v, dict)
     )

@@ -15,7 +15,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from keyframe.kapi import errors, params, serialize
-from keyframe.kapi.dispatch import Runner, dispatch, dispatch_multi, is_multirequest
+from keyframe.kapi.dispatch import Runner, dispatch, dispatch_multi, is_multirequest, shared_params
 from keyframe.kapi.errors import KalturaAPIException
 from keyframe.kapi.multipart import Item, MultipartReader
 from keyframe.kapi.registry import ActionSpec, Registry
@@ -34,7 +34,12 @@ def _temporary_file() -> StagedFile:
 
 class ApiV3Endpoint:
     """``stage`` makes the file that a multipart file part streams into: ``Storage.stage`` puts it where
-    the storage can adopt it without copying (the default is a plain temporary file)."""
+    the storage can adopt it without copying (the default is a plain temporary file). A staged file holds
+    at most ``max_file_bytes``.
+
+    A file part is written only for a call that may have it: the runner's ``prepare_file(spec, params,
+    in_place=…)`` checks the call (KS, partner, permissions) with the parameters that came before the part
+    and raises the call's error to refuse it. A runner without ``prepare_file`` gets no files."""
 
     def __init__(
         self,
@@ -42,11 +47,14 @@ class ApiV3Endpoint:
         runner_factory: RunnerFactory,
         max_body_bytes: int,
         stage: Callable[[], StagedFile] = _temporary_file,
+        *,
+        max_file_bytes: int,
     ) -> None:
         self.registry = registry
         self.runner_factory = runner_factory
         self.max_body_bytes = max_body_bytes
         self.stage = stage
+        self.max_file_bytes = max_file_bytes
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -111,17 +119,19 @@ class ApiV3Endpoint:
         self, request: Request, collected: dict[str, Any], staged: list[StagedFile], runner: Runner | None
     ) -> None:
         # Fields (not files) are held in memory: at most MAX_MULTIPART_FIELDS of them, in all no more than
-        # the body limit. File parts go to disk as they arrive.
+        # the body limit. File parts go to disk as they arrive, once their call has passed its checks.
         prepare = getattr(runner, "prepare_file", None)
 
-        async def stage(name: str, items: list[Item]) -> StagedFile:
-            if prepare is not None:
-                found = self._in_place_call(request, name, items)
-                if found is not None:
-                    spec, known = found
-                    prepared: StagedFile | None = await run_in_threadpool(prepare, spec, known)
-                    if prepared is not None:
-                        return prepared
+        async def stage(name: str, items: list[Item]) -> StagedFile | None:
+            found = self._file_call(request, name, items)
+            if found is None or prepare is None:
+                return None  # no action takes this part (or no runner can check one): dropped
+            spec, known, single = found
+            # Before any byte of the part is written: the call's own checks, with what came before the
+            # part. A refusal (KalturaAPIException) drops the part and the call reports the same error.
+            prepared: StagedFile | None = await run_in_threadpool(prepare, spec, known, in_place=single)
+            if prepared is not None:
+                return prepared
             return await run_in_threadpool(self.stage)
 
         reader = MultipartReader(
@@ -130,6 +140,7 @@ class ApiV3Endpoint:
             max_fields_bytes=self.max_body_bytes,
             max_fields=MAX_MULTIPART_FIELDS,
             max_files=MAX_MULTIPART_FILES,
+            max_file_bytes=self.max_file_bytes,
         )
         try:
             items = await reader.read(request.stream())
@@ -137,25 +148,34 @@ class ApiV3Endpoint:
             staged.extend(reader.staged)
         _merge_items(collected, items)
 
-    def _in_place_call(
+    def _file_call(
         self, request: Request, name: str, items: list[Item]
-    ) -> tuple[ActionSpec, dict[str, Any]] | None:
-        """The action and the parameters known so far, when the file part ``name`` is that action's file
-        and the action writes its files in place (a single call, not a multirequest)."""
+    ) -> tuple[ActionSpec, dict[str, Any], bool] | None:
+        """The call the file part ``name`` (``fileData``, or ``<n>:fileData`` in a multirequest) belongs
+        to, with its parameters known so far and whether it is a single call; ``None`` when no action
+        would take the part (parameters that come after it are not known yet)."""
         known: dict[str, Any] = {}
         try:
             _merge_items(known, items)
             params.merge(known, params.parse_query(request.url.query))
             params.merge(known, params.path_params(request.url.path))
-            service, action = known.get("service"), known.get("action")
-            if not isinstance(service, str) or not isinstance(action, str) or is_multirequest(known):
+            single = not is_multirequest(known)
+            call, param = known, name
+            if not single:
+                number, _, param = name.partition(":")
+                sub = known.get(number)
+                if not isinstance(sub, dict):
+                    return None
+                call = {**shared_params(known), **sub}
+            service, action = call.get("service"), call.get("action")
+            if not isinstance(service, str) or not isinstance(action, str):
                 return None
             spec = self.registry.find(service, action)
         except KalturaAPIException:
             return None  # the call itself reports it
-        if spec.in_place is None or not spec.file_param(name):
+        if not spec.file_param(param):
             return None
-        return spec, known
+        return spec, call, single
 
 
 def _merge_items(collected: dict[str, Any], items: list[Item]) -> None:

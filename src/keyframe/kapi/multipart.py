@@ -4,6 +4,9 @@ staged files.
 Starlette's ``request.form()`` spools files to a temporary directory, from where storage would copy them
 again; here each file part is written once, into a file the storage can adopt (a rename for local
 storage). Memory stays bounded by the field limit plus one write buffer, whatever the file sizes.
+
+Disk is spent only on file parts the caller's ``stage`` accepts (the endpoint first checks the call they
+belong to, KS and permissions included); a refused part is read and dropped, and bounded like fields.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
 from keyframe.kapi import errors
+from keyframe.kapi.errors import KalturaAPIException
 from keyframe.kapi.registry import UploadedFile
-from keyframe.storage.base import StagedFile, StorageError
+from keyframe.storage.base import InPlaceFile, StagedFile, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,9 @@ class _Part:
         self.value = b""
         self.name: str | None = None
         self.staged: StagedFile | None = None
+        self.dropped = False  # a file part that is read but not kept
+        self.refusal: KalturaAPIException | None = None  # why it was dropped, when its call refused it
+        self.received = 0
         self.filename = ""
         self.content_type = ""
         self.text = bytearray()
@@ -45,6 +52,13 @@ class _Part:
 class MultipartReader:
     """One request's parts, in order, as ``(name, str | UploadedFile)``.
 
+    ``stage(name, items so far)`` gives the file a file part is written into, before any of its bytes are
+    read. It returns ``None`` or raises a ``KalturaAPIException`` to refuse the part: its bytes are then
+    read and dropped, it gives no item (so the call reports what it misses), and they count towards
+    ``max_fields_bytes`` like fields; past that, the refusal (or REQUEST_TOO_LARGE) ends the request.
+    A staged file may hold at most ``max_file_bytes`` (FILE_SIZE_EXCEEDED); files written in place
+    (``InPlaceFile``) are the action's business.
+
     Every staged file it creates is listed in ``staged``; the caller discards them when the request ends
     (a no-op for files an action adopted), including when reading fails half-way.
     """
@@ -52,11 +66,12 @@ class MultipartReader:
     def __init__(
         self,
         content_type: str,
-        stage: Callable[[str, list[Item]], Awaitable[StagedFile]],
+        stage: Callable[[str, list[Item]], Awaitable[StagedFile | None]],
         *,
         max_fields_bytes: int,
         max_fields: int,
         max_files: int,
+        max_file_bytes: int,
     ) -> None:
         _, options = parse_options_header(content_type)
         boundary = options.get(b"boundary")
@@ -67,10 +82,12 @@ class MultipartReader:
         self.max_fields_bytes = max_fields_bytes
         self.max_fields = max_fields
         self.max_files = max_files
+        self.max_file_bytes = max_file_bytes
         self.staged: list[StagedFile] = []
         self.items: list[Item] = []
         self._fields_bytes = 0
         self._fields = 0
+        self._files = 0
         self._events: list[tuple[str, bytes]] = []
         self._part = _Part()
         self._ended = False
@@ -157,25 +174,36 @@ class MultipartReader:
             if self._fields > self.max_fields:
                 raise errors.REQUEST_TOO_LARGE(f"{self.max_fields} fields")
             return
-        if len(self.staged) >= self.max_files:
+        # Dropped parts count too: each one costs the endpoint a check of its call.
+        self._files += 1
+        if self._files > self.max_files:
             raise errors.REQUEST_TOO_LARGE(f"{self.max_files} files")
         part.filename = filename.decode("utf-8", "replace")
         part.content_type = part.headers.get(b"content-type", b"").decode("latin-1")
         try:
-            # The parts read so far let the stage put the file where its action wants it.
+            # The parts read so far name the call, its KS and where its action wants the file.
             part.staged = await self.stage(part.name, self.items)
+        except KalturaAPIException as refusal:
+            part.refusal = refusal
         except (OSError, StorageError):
             log.exception("cannot create a file for an upload")
             raise errors.UPLOAD_ERROR() from None
-        self.staged.append(part.staged)
+        if part.staged is None:
+            part.dropped = True
+        else:
+            self.staged.append(part.staged)
 
     async def _data(self, part: _Part, data: bytes) -> None:
         if part.staged is None:
             self._fields_bytes += len(data)
             if self._fields_bytes > self.max_fields_bytes:
-                raise errors.REQUEST_TOO_LARGE(self.max_fields_bytes)
-            part.text += data
+                raise part.refusal or errors.REQUEST_TOO_LARGE(self.max_fields_bytes)
+            if not part.dropped:
+                part.text += data
             return
+        part.received += len(data)
+        if part.received > self.max_file_bytes and not isinstance(part.staged, InPlaceFile):
+            raise errors.FILE_SIZE_EXCEEDED(self.max_file_bytes)  # the caller discards what was staged
         part.buffer += data
         if len(part.buffer) >= WRITE_BUFFER:
             await self._flush(part)
@@ -191,8 +219,8 @@ class MultipartReader:
                 raise errors.UPLOAD_ERROR() from None
 
     async def _finish(self, part: _Part) -> None:
-        if part.name is None:
-            return  # a part without a name carries no parameter
+        if part.name is None or part.dropped:
+            return  # a part without a name carries no parameter; a dropped file is left out
         if part.staged is None:
             self.items.append((part.name, part.text.decode("utf-8", "replace")))
             return

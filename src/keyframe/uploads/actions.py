@@ -159,8 +159,8 @@ def _upload_in_place(
         return None
     offset = service.in_place_offset(service.Chunk(resume=resume, final=finalChunk, resume_at=int(resumeAt)))
     token = service.find(ctx.db, partner.id, uploadTokenId, _owner(ctx))
-    if offset is None or token.status not in UPLOADABLE:
-        return None
+    if offset is None or token.status not in UPLOADABLE or offset > ctx.services.settings.max_file_bytes:
+        return None  # (past the size cap: staged, and refused by ``upload``)
     if not service.assembly_free_from(ctx.db, token, offset):
         return None  # a retry or an overlap: staged, so recorded bytes never change under a chunk
     return InPlaceTarget(service.assembly_key(partner.id, token.id), offset)
@@ -181,6 +181,9 @@ def upload(
     if not _whole(resumeAt):
         raise errors.PROPERTY_VALIDATION_WRONG_FORMAT("resumeAt", "a whole number of bytes")
     chunk = service.Chunk(resume=resume, final=finalChunk, resume_at=max(int(resumeAt), -1))
+    max_bytes = ctx.services.settings.max_file_bytes
+    if chunk.resume_at > max_bytes:  # a chunk that far in would make a file over the cap (or a sparse one)
+        raise errors.FILE_SIZE_EXCEEDED(max_bytes)
     token = service.upload(
         ctx.db,
         ctx.services.storage,
