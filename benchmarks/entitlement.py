@@ -36,17 +36,11 @@ from keyframe.app import create_app  # noqa: E402
 from keyframe.auth.ks_validation import KsValidator  # noqa: E402
 from keyframe.config import Settings, normalize_database_url  # noqa: E402
 from keyframe.db import Database  # noqa: E402
-from keyframe.entitlement.entries import (  # noqa: E402
-    list_count_clause,
-    list_page_clause,
-    sees_many,
-    walks,
-)
+from keyframe.entitlement.entries import ListRule, sees_many, walks  # noqa: E402
 from keyframe.entitlement.seed import SeedSize, seed_new_partner  # noqa: E402
 from keyframe.entitlement.viewer import viewer_for  # noqa: E402
 from keyframe.ks import KS, Privileges, encode_v2  # noqa: E402
 from keyframe.media import service as media  # noqa: E402
-from keyframe.media.models import MediaEntry  # noqa: E402
 from keyframe.migrations import upgrade  # noqa: E402
 from keyframe.partners.models import Partner  # noqa: E402
 from keyframe.services import Services  # noqa: E402
@@ -89,28 +83,21 @@ def drop(url: str, kind: str) -> None:
 
 
 def _queries(db: Any, partner_id: int, ks: KS | None) -> tuple[Any, Any, str]:
-    """The page (LIMIT 30) and count statements ``media.list`` runs, as ``media.service.search`` builds them;
-    ``ks`` None = enforcement off. Returns (page, count, shape of the page's entitlement condition)."""
+    """The page (LIMIT 30) and count statements ``media.list`` runs (``media.service.search``); ``ks`` None =
+    enforcement off. Returns (page, count, the SQL shapes the entitlement rule took)."""
     q = media.EntryQuery()
-    shape = "none"
+    rule = None
     if ks is not None:
         viewer = viewer_for(db, partner_id, ks)
-        many = sees_many(db, viewer)
-        q.entitled = list_count_clause(viewer, many)
-    count_stmt = media._where(
-        sa.select(sa.func.count()).select_from(MediaEntry).where(MediaEntry.partner_id == partner_id),
-        q,
-    )
-    if ks is not None:
-        total = db.scalar(count_stmt) or 0
-        page_clause = list_page_clause(viewer, total, 0, 30)
-        shape = (
-            f"count {'per entry' if many else 'set'}, page {'per entry' if walks(total, 0, 30) else 'set'}"
-        )
-        q.entitled = page_clause
-    page = media._where(sa.select(MediaEntry).where(MediaEntry.partner_id == partner_id), q)
-    page = page.order_by(MediaEntry.created_at.desc(), MediaEntry.id.desc()).limit(30)
-    return page, count_stmt, shape
+        rule = q.entitlement = ListRule(viewer, sees_many(db, viewer))
+    count_stmt = media.count_statement(partner_id, q)
+    total = db.scalar(count_stmt) or 0
+    shape = "none"
+    if rule is not None:
+        from_links = rule.distinct_ids(lambda *_: []) is not None  # this list filters on state alone
+        counted = "links" if from_links else "per entry" if rule.many else "set"
+        shape = f"count {counted}, page {'per entry' if walks(total, 0, 30) else 'set'}"
+    return media.page_statement(partner_id, q, total, 30, 0), count_stmt, shape
 
 
 def split_timings(services: Services, partner_id: int, ks: KS, runs: int) -> dict[str, float]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -49,3 +51,23 @@ def start_session(
     )
     assert isinstance(result, str), result
     return result
+
+
+def at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Run each call in its own thread, released together; their results (or the exceptions raised)."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = calls[index]()
+        except Exception as error:  # reported to the test
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from keyframe.categories.models import CategoryAncestor
+from keyframe.categories import service
+from keyframe.categories.models import Category, CategoryAncestor
+from keyframe.kapi.errors import KalturaAPIException
 from keyframe.services import Services
 from tests.api.category_support import add, add_error, admin_ks, entitled_partner, get, listed, update
 from tests.api.media_support import add_entry
 from tests.conftest import PartnerInfo
-from tests.helpers import call, error_code, start_session
+from tests.helpers import at_once, call, error_code, start_session
 
 __all__ = ["admin_ks", "entitled_partner"]
 
@@ -230,3 +234,98 @@ def test_entry_filters_use_the_closure(client: TestClient, admin_ks: str) -> Non
         },
     )
     assert [o["id"] for o in result["objects"]] == [entry["id"]]
+
+
+def test_max_depth_on_add_and_move(client: TestClient, admin_ks: str) -> None:
+    """Upstream's limit: depths 0..7 (MAX_CATEGORY_DEPTH_REACHED), on add and on a move of a subtree."""
+    parent = 0
+    for level in range(8):
+        parent = add(client, admin_ks, name=f"L{level}", parentId=parent)["id"]
+    assert get(client, admin_ks, parent)["depth"] == 7
+    assert add_error(client, admin_ks, name="too deep", parentId=parent) == "MAX_CATEGORY_DEPTH_REACHED"
+    top = add(client, admin_ks, name="Top")
+    add(client, admin_ks, name="Child", parentId=top["id"])
+    six = listed(client, admin_ks, depthEqual=6)[0]
+    moved = call(
+        client, "category", "move", ks=admin_ks, categoryIds=str(top["id"]), targetCategoryParentId=six
+    )
+    assert error_code(moved) == "MAX_CATEGORY_DEPTH_REACHED"  # Child would be at depth 8
+    assert error_code(update(client, admin_ks, top["id"], parentId=six)) == "MAX_CATEGORY_DEPTH_REACHED"
+    five = listed(client, admin_ks, depthEqual=5)[0]
+    assert update(client, admin_ks, top["id"], parentId=five)["depth"] == 6
+
+
+def manager_role_session(client: TestClient, services: Services, partner: PartnerInfo, user: str) -> str:
+    """An ADMIN session (as KMC's) of a user holding the default Manager role: it may edit categories
+    (CONTENT_MANAGE_EDIT_CATEGORIES) but not their entitlement settings (CONTENT_MANAGE_CATEGORY_USERS)."""
+    from keyframe.roles.models import UserRole
+    from keyframe.users.models import User
+
+    with services.db.transaction() as db:
+        role = db.scalar(
+            select(UserRole.id).where(UserRole.partner_id == partner.id, UserRole.name == "Manager")
+        )
+        db.add(User(partner_id=partner.id, user_id=user, role_ids=str(role)))
+    return start_session(client, partner.id, partner.admin_secret, user=user, privileges="disableentitlement")
+
+
+def test_changing_the_owner_needs_a_manager_or_the_entitlement_permission(
+    client: TestClient, admin_ks: str, services: Services, entitled_partner: PartnerInfo
+) -> None:
+    site = add(client, admin_ks, name="Site", privacyContext="MediaSpace", owner="olga")
+    editor_ks = manager_role_session(client, services, entitled_partner, "max")
+
+    # An editor of categories may not make itself (or anyone) the owner: that would make it a MANAGER.
+    refused = update(client, editor_ks, site["id"], owner="max")
+    assert error_code(refused) == "PROPERTY_VALIDATION_NO_UPDATE_PERMISSION"
+    assert '"owner"' in refused["message"]
+    assert error_code(update(client, editor_ks, site["id"], owner__null="")) == (
+        "PROPERTY_VALIDATION_NO_UPDATE_PERMISSION"
+    )
+    assert get(client, admin_ks, site["id"])["owner"] == "olga"
+    members = call(
+        client,
+        "categoryUser",
+        "list",
+        ks=admin_ks,
+        filter={"objectType": "KalturaCategoryUserFilter", "categoryIdEqual": site["id"]},
+    )
+    assert [m["userId"] for m in members["objects"]] == ["olga"]
+    # Other fields, and sending the owner unchanged (as a client that read the category does), are fine.
+    assert update(client, editor_ks, site["id"], description="d", owner="olga")["description"] == "d"
+
+    # A manager of the category may hand it over; so may the Publisher Administrator.
+    call(
+        client,
+        "categoryUser",
+        "add",
+        ks=admin_ks,
+        categoryUser={
+            "objectType": "KalturaCategoryUser",
+            "categoryId": site["id"],
+            "userId": "max",
+            "permissionLevel": 0,
+        },
+    )
+    assert update(client, editor_ks, site["id"], owner="max")["owner"] == "max"
+    assert update(client, admin_ks, site["id"], owner="olga")["owner"] == "olga"
+
+
+def test_two_adds_of_one_name_at_once_make_one_category(services: Services, partner: PartnerInfo) -> None:
+    """Names are unique per partner even when two calls check them at the same instant (PostgreSQL runs
+    them concurrently): one call creates the category, the other gets DUPLICATE_CATEGORY."""
+
+    def add_named(name: str) -> int:
+        with services.db.transaction() as db:
+            made = service.add(db, partner.id, service.Changes(name=name), service.Caller("", enforced=False))
+            return made.category.id
+
+    for round_ in range(5):
+        results = at_once(*(partial(add_named, f"Twin {round_}") for _ in range(2)))
+        made = [r for r in results if isinstance(r, int)]
+        refused = [r for r in results if isinstance(r, KalturaAPIException)]
+        assert len(made) == 1 and len(refused) == 1, results
+        assert refused[0].code == "DUPLICATE_CATEGORY"
+    with services.db.transaction() as db:
+        names = list(db.scalars(select(Category.full_name).where(Category.partner_id == partner.id)))
+    assert sorted(names) == [f"Twin {n}" for n in range(5)]

@@ -248,3 +248,59 @@ def test_propagation_is_scheduled_as_a_job(client: TestClient, admin_ks: str, se
     with services.db.transaction() as db:
         job = db.scalar(select(Job).where(Job.kind == "categories.propagate_contexts"))
         assert job is not None and job.subject_id == str(root["id"])
+
+
+def member_rows(client: TestClient, ks: str, **f: object) -> list[tuple[int, str]]:
+    result = call(
+        client, "categoryUser", "list", ks=ks, filter={"objectType": "KalturaCategoryUserFilter", **f}
+    )
+    assert result.get("objectType") == "KalturaCategoryUserListResponse", result
+    assert result["totalCount"] == len(result.get("objects") or [])
+    return sorted((o["categoryId"], o["userId"]) for o in result.get("objects") or [])
+
+
+def test_a_user_session_reads_its_own_memberships_and_those_of_categories_it_manages(
+    client: TestClient, admin_ks: str, entitled_partner: PartnerInfo
+) -> None:
+    p = entitled_partner
+    site = add(client, admin_ks, name="Site", privacyContext="MediaSpace", owner="olga")["id"]
+    other = add(client, admin_ks, name="Other", privacyContext="MediaSpace", owner="pat")["id"]
+    call(client, "user", "add", ks=admin_ks, user={"objectType": "KalturaUser", "id": "editors", "type": 1})
+    call(client, "user", "add", ks=admin_ks, user={"objectType": "KalturaUser", "id": "gus"})
+    grouped = call(
+        client,
+        "groupUser",
+        "add",
+        ks=admin_ks,
+        groupUser={"objectType": "KalturaGroupUser", "userId": "gus", "groupId": "editors"},
+    )
+    assert grouped["groupId"] == "editors"
+    for category_id, user in ((site, "mia"), (site, "ulla"), (other, "mia"), (other, "editors")):
+        member(client, admin_ks, category_id, user, permissionLevel=3)
+    everyone = member_rows(client, admin_ks, categoryIdIn=f"{site},{other}")
+    assert len(everyone) == 6  # an ADMIN session without enforcement sees every membership
+
+    mia = start_session(client, p.id, p.secret, type=0, user="mia")
+    assert member_rows(client, mia, categoryIdEqual=site) == [(site, "mia")]
+    assert member_rows(client, mia, userIdIn="mia,ulla,olga") == [(site, "mia"), (other, "mia")]
+    assert member_rows(client, mia, userIdEqual="ulla") == []
+    assert call(client, "categoryUser", "get", ks=mia, categoryId=site, userId="mia")["userId"] == "mia"
+    hidden = call(client, "categoryUser", "get", ks=mia, categoryId=site, userId="ulla")
+    assert error_code(hidden) == "INVALID_CATEGORY_USER_ID"  # as for a membership that does not exist
+
+    # A user's groups' memberships are its own; a manager (the owner) reads its category's members.
+    gus = start_session(client, p.id, p.secret, type=0, user="gus")
+    assert member_rows(client, gus, categoryIdIn=f"{site},{other}") == [(other, "editors")]
+    olga = start_session(client, p.id, p.secret, type=0, user="olga")
+    assert member_rows(client, olga, categoryIdIn=f"{site},{other}") == [
+        (site, "mia"),
+        (site, "olga"),
+        (site, "ulla"),
+    ]
+    assert call(client, "categoryUser", "get", ks=olga, categoryId=site, userId="ulla")["userId"] == "ulla"
+
+    # An ADMIN session under enforced entitlement is an entitled session: the same rule.
+    enforced = start_session(client, p.id, p.admin_secret, user="mia", privileges="enableentitlement")
+    assert member_rows(client, enforced, categoryIdEqual=site) == [(site, "mia")]
+    nobody = start_session(client, p.id, p.secret, type=0)
+    assert member_rows(client, nobody, categoryIdIn=f"{site},{other}") == []

@@ -24,7 +24,7 @@ from keyframe.categories.models import (
 from keyframe.entitlement import entry_users
 from keyframe.entitlement.viewer import Viewer
 from keyframe.groups.models import GroupUser
-from keyframe.media.models import EntryStatus, MediaEntry
+from keyframe.media.models import EntryStatus, MediaEntry, ModerationStatus
 
 ALL, AUTHENTICATED, MEMBERS_ONLY = 1, 2, 3
 PENDING_LINK, ACTIVE_LINK, DELETED_LINK = 1, 2, 3
@@ -66,6 +66,13 @@ class Entry:
     owner: str = ""
     links: dict[int, int] = field(default_factory=dict)  # category id → link status
     entitled: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind → users
+    status: int = EntryStatus.READY
+    moderation_status: int = ModerationStatus.AUTO_APPROVED
+
+    def listed_by_default(self) -> bool:
+        """A list without state criteria shows READY entries neither pending moderation nor rejected."""
+        hidden = (ModerationStatus.PENDING_MODERATION, ModerationStatus.REJECTED)
+        return self.status == EntryStatus.READY and self.moderation_status not in hidden
 
 
 @dataclass
@@ -172,6 +179,7 @@ class World:
                 user_id=entry.owner,
                 name=entry.id,
                 status=EntryStatus.READY,
+                moderation_status=ModerationStatus.AUTO_APPROVED,
                 created_at=created + n,
             )
             db.add(row)
@@ -179,9 +187,19 @@ class World:
             for kind, users in entry.entitled.items():
                 entry_users.set_users(db, row, kind, list(users))
             db.add_all(
-                CategoryEntry(category_id=cid, entry_id=entry.id, partner_id=pid, status=status)
+                CategoryEntry(
+                    category_id=cid,
+                    entry_id=entry.id,
+                    partner_id=pid,
+                    status=status,
+                    entry_status=row.status,
+                    entry_moderation_status=row.moderation_status,
+                )
                 for cid, status in entry.links.items()
             )
+            db.flush()
+            # Set after linking, so that the links learn the entry's state as the service's changes do.
+            row.status, row.moderation_status = entry.status, entry.moderation_status
         db.flush()
 
 

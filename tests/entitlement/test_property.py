@@ -1,10 +1,12 @@
 """The SQL list rule and the SQL single-entry rule agree with the Python model (tests/entitlement/model.py)
 over random trees, labels, privacies, INHERIT chains, memberships (direct and through groups), entry links,
 entitled users and KS privileges — on SQLite and PostgreSQL. The list rule is checked in both its SQL shapes
-(``entitled_clause``; ``per_entry_clause`` walking and hashed), as a list and as a count."""
+(``entitled_clause``; ``per_entry_clause`` walking and hashed), as a list and as a count, and the count read
+from links (``entitled_distinct_ids``) for entries in random states."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
@@ -15,7 +17,8 @@ from sqlalchemy import func, select
 from keyframe.categories.models import Category, CategoryStatus
 from keyframe.entitlement import entries
 from keyframe.entitlement.categories import listable_clause
-from keyframe.media.models import MediaEntry
+from keyframe.media.models import EntryStatus, MediaEntry, ModerationStatus
+from keyframe.media.service import EntryQuery, state_conditions
 from keyframe.services import Services
 from tests.conftest import PartnerInfo
 from tests.entitlement.model import Cat, Entry, World, viewer
@@ -59,7 +62,16 @@ def worlds(draw: Any, partner_id: int) -> World:
     for user in USERS:
         world.groups[user] = set(draw(st.lists(st.sampled_from(GROUPS), max_size=2, unique=True)))
     for n in range(draw(st.integers(1, 6))):
-        entry = Entry(id=f"0_e{n:07d}", owner=draw(st.sampled_from(["", *USERS])))
+        entry = Entry(
+            id=f"0_e{n:07d}",
+            owner=draw(st.sampled_from(["", *USERS])),
+            status=draw(
+                st.sampled_from([EntryStatus.READY] * 3 + [EntryStatus.PENDING, EntryStatus.DELETED])
+            ),
+            moderation_status=draw(
+                st.sampled_from([ModerationStatus.AUTO_APPROVED] * 3 + [ModerationStatus.REJECTED])
+            ),
+        )
         for cid in draw(st.lists(st.sampled_from(sorted(world.cats)), max_size=3, unique=True)):
             entry.links[cid] = draw(st.sampled_from([1, 2, 2, 3]))
         if draw(st.integers(0, 3)) == 0:
@@ -113,6 +125,12 @@ def test_sql_rules_agree_with_the_model(services: Services, partner: PartnerInfo
                         .where(MediaEntry.partner_id == partner.id, clause)
                     )
                     assert counted == len(expected_list), (look, "count", name)
+                # The count of a list filtered by state alone, read from the links' copies of it.
+                distinct = entries.entitled_distinct_ids(v, partial(state_conditions, EntryQuery()))
+                if distinct is not None:
+                    counted = db.scalar(select(func.count()).select_from(distinct.subquery()))
+                    listed_by_default = {i for i in expected_list if world.entries[i].listed_by_default()}
+                    assert counted == len(listed_by_default), (look, "count from links")
                 single = entries.entitled_ids(db, v, all_ids)
                 expected_single = {
                     e.id for e in world.entries.values() if world.entitled(e, v, listing=False)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 from sqlalchemy import select
 
 from keyframe.sandbox.zoom.state import User
@@ -29,23 +25,3 @@ def linked_account(
             select(VendorIntegration).where(VendorIntegration.account_id == admin.account_id)
         ).one()
         return admin, row.id
-
-
-def at_once(*calls: Callable[[], Any]) -> list[Any]:
-    """Run each call in its own thread, released together; their results (or the exceptions raised)."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = calls[index]()
-        except Exception as error:  # reported to the test
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results

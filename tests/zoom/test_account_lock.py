@@ -15,8 +15,8 @@ from keyframe.partners.models import Partner
 from keyframe.zoom import service
 from keyframe.zoom.models import AuthType, IntegrationStatus, VendorIntegration
 from tests.conftest import PartnerInfo, make_partner
+from tests.helpers import at_once
 from tests.zoom.conftest import ZoomWorld
-from tests.zoom.support import at_once
 from tests.zoom.test_official_client import s2s_apps
 
 SETTING = {"objectType": "KalturaZoomIntegrationSetting", "defaultUserId": "owner"}

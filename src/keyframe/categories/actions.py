@@ -4,6 +4,7 @@ Permissions are upstream's: changing the tree needs CONTENT_MANAGE_EDIT_CATEGORI
 ``privacyContext`` or ``privacy`` needs CONTENT_MANAGE_CATEGORY_USERS (a FEATURE_ENTITLEMENT permission),
 reading is open to every session (listing is limited under enforcement, §3.8). When entitlement is enforced
 for the session only a MANAGER of the category may update or delete it (NOT_ENTITLED_TO_UPDATE_CATEGORY).
+Changing ``owner`` takes a manager of the category or CONTENT_MANAGE_CATEGORY_USERS (Keyframe's rule).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from keyframe.kapi.registry import api_action
 from keyframe.kapi.types import KalturaFilterPager
 from keyframe.users.objects import KalturaNullableBoolean
 
-EDIT = ("CONTENT_MANAGE_EDIT_CATEGORIES",)
+EDIT = (api.EDIT_CATEGORIES,)
 READ = ("CONTENT_MANAGE_BASE", KMC_READ_ONLY, BASE_USER_SESSION_PERMISSION, WIDGET_SESSION_PERMISSION)
-CATEGORY_USERS = "CONTENT_MANAGE_CATEGORY_USERS"
+CATEGORY_USERS = api.CATEGORY_USERS
 INTEGRATION_SETTINGS = "INTEGRATION_UPDATE_SETTINGS"
 
 
@@ -151,6 +152,18 @@ def _check_manager(ctx: RequestContext, category: Category) -> None:
             raise errors.NOT_ENTITLED_TO_UPDATE_CATEGORY()
 
 
+def _check_owner_change(ctx: RequestContext, category: Category, changes: service.Changes) -> None:
+    """A new owner becomes an ACTIVE MANAGER of the category, so changing the owner grants a manager's
+    rights: it takes a manager of the category or the entitlement-settings permission (KMC's "Change
+    Owner" is on the Entitlements tab), not just the right to edit categories, with which an editor could
+    make itself the owner of any category. Upstream checks nothing here; this is Keyframe's rule."""
+    if changes.owner is None or changes.owner == category.owner or ctx.has_permission(CATEGORY_USERS):
+        return
+    ks = ctx.require_ks()
+    if ks.is_anonymous or not members.is_manager(ctx.db, category, ks.user_id):
+        raise errors.PROPERTY_VALIDATION_NO_UPDATE_PERMISSION("owner")
+
+
 @api_action("category", "add", permissions=EDIT)
 def add(ctx: RequestContext, category: KalturaCategory) -> KalturaCategory:
     partner = ctx.require_partner()
@@ -188,8 +201,10 @@ def get(ctx: RequestContext, id: int) -> KalturaCategory:
 def update(ctx: RequestContext, id: int, category: KalturaCategory) -> KalturaCategory:
     current = service.get(ctx.db, ctx.require_partner().id, id, for_update=True)
     _check_manager(ctx, current)
+    changes = _changes(ctx, category, insert=False)
+    _check_owner_change(ctx, current, changes)
     before = current.privacy_context
-    outcome = service.update(ctx.db, current, _changes(ctx, category, insert=False), api.caller(ctx))
+    outcome = service.update(ctx.db, current, changes, api.caller(ctx))
     if outcome.category.privacy_context != before:
         record_for(
             ctx,

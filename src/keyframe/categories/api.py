@@ -9,6 +9,8 @@ from keyframe.jobs import service as jobs
 from keyframe.roles.service import features
 
 PROPAGATE_CONTEXTS = "categories.propagate_contexts"
+EDIT_CATEGORIES = "CONTENT_MANAGE_EDIT_CATEGORIES"  # category.add/update/delete/move
+CATEGORY_USERS = "CONTENT_MANAGE_CATEGORY_USERS"  # entitlement settings (a FEATURE_ENTITLEMENT permission)
 FEATURE_DISABLE_CATEGORY_LIMIT = "FEATURE_DISABLE_CATEGORY_LIMIT"
 
 

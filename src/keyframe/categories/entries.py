@@ -20,6 +20,7 @@ from keyframe.categories.models import (
     PermissionLevel,
 )
 from keyframe.kapi import errors
+from keyframe.media.models import MediaEntry
 from keyframe.sqlfilters import starts_with
 
 # Upstream's default limit of categories per entry, and the one with FEATURE_DISABLE_CATEGORY_LIMIT.
@@ -62,12 +63,20 @@ def add(db: Session, category: Category, entry_id: str, who: Contributor) -> Cat
             raise errors.CANNOT_ASSIGN_ENTRY_TO_CATEGORY()
         if category.moderation and (level is None or level > PermissionLevel.MODERATOR):
             status = CategoryEntryStatus.PENDING
+    # The entry's row lock orders this against a change of the entry's state, which rewrites its links.
+    entry_state = db.execute(
+        select(MediaEntry.status, MediaEntry.moderation_status)
+        .where(MediaEntry.id == entry_id)
+        .with_for_update()
+    ).one()
     link = CategoryEntry(
         partner_id=category.partner_id,
         category_id=category.id,
         entry_id=entry_id,
         status=status,
         creator_user_id=who.user_id,
+        entry_status=entry_state.status,
+        entry_moderation_status=entry_state.moderation_status,
     )
     if status == CategoryEntryStatus.ACTIVE:
         tree.shift_entries_count(db, category.id, entry_id, +1)

@@ -147,21 +147,28 @@ def apply_entry_categories(
     ctx: RequestContext, entry: MediaEntry, obj_given: Mapping[str, str | None]
 ) -> None:
     """Make the entry's categories those named by ``categoriesIds`` (ids) or ``categories`` (full names),
-    through the same rules as categoryEntry.add/delete. Absent keys: no change; empty: no categories."""
+    through the same rules as categoryEntry.add/delete. Absent keys: no change; empty: no categories.
+
+    Missing categories named in ``categories`` are created along their path, by category.add's rules, for a
+    session that may call category.add. Upstream creates them for any session; Keyframe does not let the
+    entry fields open a way around category.add's permission, so others get CATEGORY_NOT_FOUND."""
     partner_id = entry.partner_id
+    who = contributor(ctx)
     wanted: list[int] | None = None
     if "categoriesIds" in obj_given:
         wanted = media.parse_category_ids(obj_given["categoriesIds"] or "")
     elif "categories" in obj_given:
+        names = api.csv(obj_given["categories"]) or []
+        if len(names) > who.category_limit:  # before creating anything
+            raise errors.PROPERTY_VALIDATION_MAX_LENGTH("categories", who.category_limit)
+        creator = api.caller(ctx) if ctx.has_permission(api.EDIT_CATEGORIES) else None
         wanted = []
-        for name in api.csv(obj_given["categories"]) or []:
-            found = service.by_full_name(ctx.db, partner_id, name)
-            if found is None:
-                raise errors.CATEGORY_NOT_FOUND(name[:128])
-            wanted.append(found.id)
+        for name in names:
+            found = service.by_path(ctx.db, partner_id, name, creator)
+            if found.id not in wanted:  # two spellings of one path ("A>B", "A > B") link once
+                wanted.append(found.id)
     if wanted is None:
         return
-    who = contributor(ctx)
     current = entries.linked_ids(ctx.db, entry.id)
     ks = ctx.require_ks()
     owns = not ks.is_anonymous and entry.user_id == ks.user_id

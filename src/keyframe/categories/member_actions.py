@@ -1,7 +1,12 @@
 """The ``categoryUser`` service (§3.3). Every action admits CONTENT_MANAGE_ASSIGN_CATEGORIES or a user
 session; what a caller may then do is decided by the category: an ADMIN session without enforced
 entitlement manages everyone, anyone else must be an active MANAGER of the category, except to join it
-(by its join policy), to read, or to leave it."""
+(by its join policy), or to leave it.
+
+Reading (``get``, ``list``): an ADMIN session without enforced entitlement sees every membership; any other
+session sees only its user's own (and those of its groups) and the memberships of the categories it
+manages. Upstream limits the list only by which categories the session may see, which shows a portal's
+users who else belongs to their channels; Keyframe keeps that to the managers."""
 
 from __future__ import annotations
 
@@ -81,9 +86,22 @@ def add(ctx: RequestContext, categoryUser: KalturaCategoryUser) -> KalturaCatego
     return _view(ctx, row)
 
 
+def _viewer(ctx: RequestContext) -> list[str] | None:
+    """Whose memberships limit what the caller reads: None for an unentitled ADMIN session (all), else its
+    user and the user's groups (none for a session without a user)."""
+    if api.privileged(ctx):
+        return None
+    return service.principals(ctx.db, ctx.require_partner().id, _user(ctx))
+
+
 @api_action("categoryUser", "get", permissions=MEMBERS)
 def get(ctx: RequestContext, categoryId: int, userId: str) -> KalturaCategoryUser:
-    return _view(ctx, _row(ctx, categoryId, userId)[1])
+    category, row = _row(ctx, categoryId, userId)
+    viewer = _viewer(ctx)
+    hidden = viewer is not None and row.user_id not in viewer
+    if hidden and not members.is_manager(ctx.db, category, _user(ctx)):
+        raise errors.INVALID_CATEGORY_USER_ID(categoryId, userId[:64])  # as if it did not exist
+    return _view(ctx, row)
 
 
 @api_action("categoryUser", "update", permissions=MEMBERS)
@@ -178,6 +196,7 @@ def _query(ctx: RequestContext, f: KalturaCategoryUserFilter | None) -> members.
     q.names_any = api.csv(f.permissionNamesMatchOr)
     q.free_text = f.freeText or None
     q.order = f.orderBy
+    q.viewer = _viewer(ctx)
     return q
 
 

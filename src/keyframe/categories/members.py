@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from keyframe.categories import tree
 from keyframe.categories.models import (
@@ -235,6 +235,18 @@ class MemberQuery:
     names_any: Sequence[str] | None = None
     free_text: str | None = None
     order: str | None = None
+    viewer: Sequence[str] | None = None  # limit to these principals' rows and the categories they manage
+
+
+def _visible_to(principals: Sequence[str]) -> ColumnElement[bool]:
+    """Rows of these principals (a user and its groups), and every row of a category one of them manages."""
+    manager = aliased(CategoryUser)
+    managed = select(manager.category_id).where(
+        manager.user_id.in_(list(principals)),
+        manager.status == CategoryUserStatus.ACTIVE,
+        manager.permission_level == PermissionLevel.MANAGER,
+    )
+    return or_(CategoryUser.user_id.in_(list(principals)), CategoryUser.category_id.in_(managed))
 
 
 def _where(q: MemberQuery, partner_id: int) -> list[ColumnElement[bool]]:
@@ -259,11 +271,11 @@ def _where(q: MemberQuery, partner_id: int) -> list[ColumnElement[bool]]:
     for name in q.names_all or ():
         c.append(CategoryUser.permission_names.like(f"%{name}%"))
     if q.names_any:
-        from sqlalchemy import or_
-
         c.append(or_(*(CategoryUser.permission_names.like(f"%{n}%") for n in q.names_any)))
     if q.free_text:
         c.append(contains(CategoryUser.user_id, q.free_text))
+    if q.viewer is not None:
+        c.append(_visible_to(q.viewer))
     return c
 
 

@@ -5,17 +5,34 @@ The entitlement SQL (``keyframe.entitlement``) reads these tables directly, so n
 - ``category_contexts`` holds each category's *own* labels; its effective labels are the own labels of its
   ancestors-or-self, which is correct at every moment, even while the propagation job is still updating the
   display column ``categories.privacy_contexts``;
-- ``categories.inherited_parent_id`` names the category whose members apply (self when MANUAL).
+- ``categories.inherited_parent_id`` names the category whose members apply (self when MANUAL);
+- ``category_entries.entry_status`` / ``entry_moderation_status`` copy the entry's own, kept in step by
+  ``copy_entry_state_to_links`` (below), so that counting the entries of given categories reads links alone.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keyframe.db import Base
+from keyframe.media.models import MediaEntry
 from keyframe.partners.models import now
 
 
@@ -187,3 +204,20 @@ class CategoryEntry(Base):
     status: Mapped[int] = mapped_column(Integer, default=CategoryEntryStatus.ACTIVE)
     creator_user_id: Mapped[str] = mapped_column(String(256), default="")
     created_at: Mapped[int] = mapped_column(BigInteger, default=now)
+    # The entry's status and moderation status (no default: whoever links an entry copies them).
+    entry_status: Mapped[int] = mapped_column(Integer)
+    entry_moderation_status: Mapped[int] = mapped_column(Integer)
+
+
+@event.listens_for(MediaEntry, "after_update")
+def copy_entry_state_to_links(_mapper: Any, connection: Connection, entry: MediaEntry) -> None:
+    """Whatever code changes an entry's status or moderation status, its links change with it, in the same
+    flush (so in the same transaction, under the entry's row lock)."""
+    state = inspect(entry)
+    if not (state.attrs.status.history.has_changes() or state.attrs.moderation_status.history.has_changes()):
+        return
+    connection.execute(
+        update(CategoryEntry)
+        .where(CategoryEntry.entry_id == entry.id)
+        .values(entry_status=entry.status, entry_moderation_status=entry.moderation_status)
+    )

@@ -42,13 +42,16 @@ from keyframe.categories.models import (
 from keyframe.groups.models import GroupUser
 from keyframe.kapi import errors
 from keyframe.kapi.errors import KalturaAPIException
-from keyframe.partners.models import now
+from keyframe.media.models import MediaEntry
+from keyframe.partners.models import Partner, now
 from keyframe.sqlfilters import contains, starts_with, within
 from keyframe.users.models import User
 from keyframe.users.service import check_user_id
 from keyframe.users.service import find as find_user
 
 MAX_NAME_LENGTH = 128
+# Upstream's limit: depths 0..7. It also bounds what one full name in an entry's ``categories`` can create.
+MAX_CATEGORY_DEPTH = 8
 _FORBIDDEN_IN_NAME = re.compile(r"[<>,]")
 MAX_SHORT_LENGTH = 512
 MAX_TEXT_LENGTH = 64 * 1024
@@ -222,6 +225,9 @@ def _parent(db: Session, partner_id: int, parent_id: int | None) -> Category | N
 
 
 def _check_unique(db: Session, partner_id: int, full_name: str, itself: int | None = None) -> None:
+    # The partner row's lock orders two writers checking names at once (PostgreSQL; SQLite's writers
+    # already take turns), so two calls cannot both create the same path.
+    db.scalar(select(Partner.id).where(Partner.id == partner_id).with_for_update())
     clash = by_full_name(db, partner_id, full_name)
     if clash is not None and clash.id != itself:
         raise errors.DUPLICATE_CATEGORY(full_name)
@@ -320,6 +326,8 @@ def add(db: Session, partner_id: int, changes: Changes, caller: Caller) -> Outco
     name = check_name(changes.name or "")
     _check_lengths(changes)
     parent = _parent(db, partner_id, changes.parent_id)
+    if parent is not None and parent.depth + 1 >= MAX_CATEGORY_DEPTH:
+        raise errors.MAX_CATEGORY_DEPTH_REACHED(MAX_CATEGORY_DEPTH)
     if parent is None and changes.inheritance_type == InheritanceType.INHERIT:
         raise errors.CANNOT_INHERIT_MEMBERS_WHEN_PARENT_CATEGORY_IS_NOT_SET()
     labels = _check_labels(changes, caller) or []
@@ -367,6 +375,27 @@ def add(db: Session, partner_id: int, changes: Changes, caller: Caller) -> Outco
         tree.recount_sub_categories(db, [parent.id])
     db.refresh(category)
     return Outcome(category, [])
+
+
+def by_path(db: Session, partner_id: int, full_name: str, creator: Caller | None = None) -> Category:
+    """The category a full name (``"Portal>Sports>Football"``) names. With a ``creator``, the missing ones
+    along the path are made by ``add``'s rules (upstream does this for an entry's ``categories``); without
+    one, a missing category is CATEGORY_NOT_FOUND."""
+    parts = full_name.split(tree.SEPARATOR)
+    if len(parts) > MAX_CATEGORY_DEPTH:
+        raise errors.MAX_CATEGORY_DEPTH_REACHED(MAX_CATEGORY_DEPTH)
+    names = [check_name(part) for part in parts]
+    found: Category | None = None
+    for depth in range(len(names)):
+        parent = found
+        found = by_full_name(db, partner_id, tree.SEPARATOR.join(names[: depth + 1]))
+        if found is None:
+            if creator is None:
+                raise errors.CATEGORY_NOT_FOUND(full_name[:128])
+            made = Changes(name=names[depth], parent_id=parent.id if parent else None)
+            found = add(db, partner_id, made, creator).category
+    assert found is not None  # split always gives at least one part
+    return found
 
 
 def ensure_manager(db: Session, category: Category, user_id: str) -> None:
@@ -480,6 +509,14 @@ def move(db: Session, category: Category, new_parent: Category | None) -> None:
         )
         if is_descendant is not None:
             raise errors.PARENT_CATEGORY_IS_CHILD(new_parent.id, category.id)
+    deepest = db.scalar(
+        select(func.max(Category.depth)).where(
+            Category.id.in_(tree.subtree_ids(category.id)), Category.status.in_(_VISIBLE)
+        )
+    )
+    height = (deepest if deepest is not None else category.depth) - category.depth
+    if (new_parent.depth + 1 if new_parent else 0) + height >= MAX_CATEGORY_DEPTH:
+        raise errors.MAX_CATEGORY_DEPTH_REACHED(MAX_CATEGORY_DEPTH)
     full_name = f"{new_parent.full_name}{tree.SEPARATOR}{category.name}" if new_parent else category.name
     _check_unique(db, category.partner_id, full_name, category.id)
     old_ancestors = tree.ancestor_ids(db, category.id)[:-1]
@@ -499,9 +536,23 @@ def delete_category(db: Session, category: Category, *, move_entries_to_parent: 
     parent_id = category.parent_id
     if move_entries_to_parent and parent_id is not None:
         already = select(CategoryEntry.entry_id).where(CategoryEntry.category_id == parent_id)
+        # The moved entries' row locks keep their state (copied onto the new links) from changing meanwhile.
+        moved = select(CategoryEntry.entry_id).where(CategoryEntry.category_id.in_(subtree))
+        db.execute(
+            select(MediaEntry.id).where(MediaEntry.id.in_(moved)).order_by(MediaEntry.id).with_for_update()
+        )
         db.execute(
             insert(CategoryEntry).from_select(
-                ["category_id", "entry_id", "partner_id", "status", "creator_user_id", "created_at"],
+                [
+                    "category_id",
+                    "entry_id",
+                    "partner_id",
+                    "status",
+                    "creator_user_id",
+                    "created_at",
+                    "entry_status",
+                    "entry_moderation_status",
+                ],
                 select(
                     literal(parent_id),
                     CategoryEntry.entry_id,
@@ -509,6 +560,8 @@ def delete_category(db: Session, category: Category, *, move_entries_to_parent: 
                     func.max(CategoryEntry.status),
                     func.min(CategoryEntry.creator_user_id),
                     literal(now()),
+                    func.max(CategoryEntry.entry_status),
+                    func.max(CategoryEntry.entry_moderation_status),
                 )
                 .where(CategoryEntry.category_id.in_(subtree), CategoryEntry.entry_id.not_in(already))
                 .group_by(CategoryEntry.entry_id),

@@ -31,14 +31,20 @@ count (measured in docs/performance.md, "Entitlement"):
 
 ``list_count_clause`` picks a shape for a count from ``sees_many`` (a capped estimate), ``list_page_clause``
 one for a page from the exact total the count has just returned.
+
+A third shape serves the commonest count, a list filtered by entry state alone (a portal's "all media"):
+``entitled_distinct_ids`` reads the visible categories' links, which carry their entry's status and moderation
+status, without touching ``media_entries`` for them — one index-only pass over the links the viewer may see.
+``ListRule`` bundles the three for the media service.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import Session, aliased
 
 from keyframe.categories.models import (
@@ -257,6 +263,67 @@ def list_page_clause(viewer: Viewer, total: int, offset: int, limit: int) -> Col
 def walks(total: int, offset: int, limit: int) -> bool:
     """Whether ``list_page_clause`` uses the per-entry shape for this page."""
     return total >= MANY and (offset + limit) * WALK_SPREAD <= total
+
+
+# (status column, moderation status column) → the list's conditions on an entry's state.
+StateFilter = Callable[[Any, Any], list[ColumnElement[bool]]]
+
+
+def entitled_distinct_ids(viewer: Viewer, states: StateFilter) -> Select[Any] | None:
+    """The ids of the entries the viewer may list and whose state passes ``states``, each once: for a count
+    of a list filtered by state alone. None when the rule cannot be read from links and the viewer's own
+    entries: every entry is open, or a viewer without a context also lists "public" entries, which have no
+    link to read."""
+    if viewer.all_entries_open or viewer.context is None:
+        return None
+    pid, e = viewer.partner_id, MediaEntry
+    visible = visible_categories(viewer).cte("entitled_categories")
+    in_visible = Link.category_id.in_(select(visible.c.id))
+    link_states = states(Link.entry_status, Link.entry_moderation_status)
+    entry_states = states(e.status, e.moderation_status)
+    sources: list[Select[Any]] = [
+        select(Link.entry_id).where(in_visible, Link.status == CategoryEntryStatus.ACTIVE, *link_states),
+        select(Link.entry_id).where(
+            in_visible,
+            Link.status == CategoryEntryStatus.PENDING,
+            has_live_link(Link.entry_id),
+            *link_states,
+        ),
+    ]
+    if viewer.has_user:
+        sources.append(select(e.id).where(e.partner_id == pid, e.user_id == viewer.user_id, *entry_states))
+        sources.append(
+            select(e.id)
+            .join(EntryEntitledUser, EntryEntitledUser.entry_id == e.id)
+            .where(
+                EntryEntitledUser.partner_id == pid,
+                EntryEntitledUser.user_id == viewer.user_id,
+                *entry_states,
+            )
+        )
+    if viewer.open_entries:
+        sources.append(
+            select(e.id).where(e.partner_id == pid, e.id.in_(sorted(viewer.open_entries)), *entry_states)
+        )
+    return union(*sources)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ListRule:
+    """The list rule (§3.7) for one viewer, in the SQL shape each query of a list wants. Every shape selects
+    the same entries; ``many`` (``sees_many``) only picks the faster one."""
+
+    viewer: Viewer
+    many: bool
+
+    def count_clause(self) -> ColumnElement[bool]:
+        return list_count_clause(self.viewer, self.many)
+
+    def page_clause(self, total: int, offset: int, limit: int) -> ColumnElement[bool]:
+        return list_page_clause(self.viewer, total, offset, limit)
+
+    def distinct_ids(self, states: StateFilter) -> Select[Any] | None:
+        return entitled_distinct_ids(self.viewer, states)
 
 
 def single_entry_clause(viewer: Viewer) -> ColumnElement[bool]:

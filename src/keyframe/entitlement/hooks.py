@@ -4,11 +4,9 @@ categories. Each returns "no restriction" when entitlement is not enforced for t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from keyframe.auth.context import RequestContext
@@ -18,8 +16,6 @@ from keyframe.entitlement.viewer import Viewer, viewer_for
 from keyframe.media.models import MediaEntry
 
 _Entry = TypeVar("_Entry", bound=MediaEntry)
-# (total, offset, limit) → the condition for that page.
-PageFilter = Callable[[int, int, int], ColumnElement[bool]]
 
 
 def enforced_viewer(ctx: RequestContext) -> Viewer | None:
@@ -40,16 +36,12 @@ def _list_viewer(ctx: RequestContext) -> Viewer | None:
     return enforced_viewer(ctx)
 
 
-def entry_list_filters(ctx: RequestContext) -> tuple[ColumnElement[bool] | None, PageFilter | None]:
-    """The list rule for media.list / baseEntry.list / count: the condition for the count and, given that
-    count, the offset and the limit, the condition for one page — the same rows, each in the SQL shape
-    fastest for its query (``entries.list_count_clause``, ``entries.list_page_clause``). (None, None) when
-    nothing is filtered."""
+def entry_list_rule(ctx: RequestContext) -> entries.ListRule | None:
+    """The list rule for media.list / baseEntry.list / count, or None when nothing is filtered."""
     viewer = _list_viewer(ctx)
     if viewer is None:
-        return None, None
-    count = entries.list_count_clause(viewer, _sees_many(ctx.db, viewer))
-    return count, partial(entries.list_page_clause, viewer)
+        return None
+    return entries.ListRule(viewer, _sees_many(ctx.db, viewer))
 
 
 # Which count shape suits a viewer changes slowly (with the categories they may see), and a stale answer

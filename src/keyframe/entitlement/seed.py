@@ -27,7 +27,7 @@ from keyframe.categories.models import (
     CategoryEntry,
     CategoryUser,
 )
-from keyframe.media.models import EntryStatus, MediaEntry
+from keyframe.media.models import EntryStatus, MediaEntry, ModerationStatus
 from keyframe.users.models import User
 
 BATCH = 5_000
@@ -215,6 +215,9 @@ def _links(
                 "status": 2,
                 "creator_user_id": "",
                 "created_at": now,
+                # The state every seeded entry has (``_entry_row``).
+                "entry_status": EntryStatus.READY,
+                "entry_moderation_status": ModerationStatus.AUTO_APPROVED,
             }
 
 
@@ -272,6 +275,7 @@ def _entry_row(entry_id: str, partner_id: int, owner: str, created: int) -> dict
         creator_id=owner,
         name=f"Entry {entry_id}",
         status=EntryStatus.READY,
+        moderation_status=ModerationStatus.AUTO_APPROVED,
         created_at=created,
         updated_at=created,
         media_type=1,

@@ -229,6 +229,8 @@ UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE = _e(
 UPLOAD_TOKEN_MISSING_FILE_SIZE = _e(
     "UPLOAD_TOKEN_MISSING_FILE_SIZE;;FileSize is mandatory when enabling autoFinalize"
 )
+# Upstream's (batch service) wording, trailing space included; FILE_SIZE is the limit.
+FILE_SIZE_EXCEEDED = _e('FILE_SIZE_EXCEEDED;FILE_SIZE;File size exceeded "@FILE_SIZE@" ')
 
 # Media entries
 ENTRY_ID_NOT_FOUND = _e('ENTRY_ID_NOT_FOUND;ENTRY_ID;Entry id "@ENTRY_ID@" not found')
@@ -250,6 +252,9 @@ INVALID_ENTRY_STATUS = _e("INVALID_ENTRY_STATUS;;Invalid entry status")
 # Categories (upstream's texts, "categroy" and "CONTIRUBUTION" included)
 CATEGORY_NOT_FOUND = _e('CATEGORY_NOT_FOUND;ID;Category id "@ID@" not found')
 PARENT_CATEGORY_NOT_FOUND = _e('PARENT_CATEGORY_NOT_FOUND;ID;Parent category id "@ID@" not found')
+MAX_CATEGORY_DEPTH_REACHED = _e(
+    'MAX_CATEGORY_DEPTH_REACHED;MAX;Category can have a max depth of "@MAX@" levels'
+)
 DUPLICATE_CATEGORY = _e('DUPLICATE_CATEGORY;CATEGORY;The category "@CATEGORY@" already exists')
 PARENT_CATEGORY_IS_CHILD = _e(
     "PARENT_CATEGORY_IS_CHILD;PARENT_CATEGORY,OTHER_CATEGORY;The parent category "

@@ -472,7 +472,7 @@ def _query(ctx: RequestContext, f: KalturaBaseEntryFilter | None) -> service.Ent
             q.match_nothing = True
         if isinstance(f, KalturaMediaEntryFilter):
             _playable(q, f)
-    q.entitled, q.entitled_page = entitlement.entry_list_filters(ctx)
+    q.entitlement = entitlement.entry_list_rule(ctx)
     if not ks.is_admin and not ks.privileges.allows("list", "*"):
         # A USER session lists only its own entries.
         if ks.is_anonymous:

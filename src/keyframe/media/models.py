@@ -55,7 +55,9 @@ class MediaEntry(Base):
         Index("ix_media_entries_partner_status_created", "partner_id", "status", "created_at"),
         Index("ix_media_entries_partner_status_updated", "partner_id", "status", "updated_at"),
         Index("ix_media_entries_partner_status_name", "partner_id", "status", "name"),
-        Index("ix_media_entries_partner_user", "partner_id", "user_id"),
+        # With the status, the owner's entries are found by this index alone when a list also filters on
+        # state (SQLite otherwise prefers an index by status and reads every READY entry).
+        Index("ix_media_entries_partner_user_status", "partner_id", "user_id", "status"),
         Index("ix_media_entries_partner_reference", "partner_id", "reference_id"),
     )
 

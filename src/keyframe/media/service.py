@@ -13,8 +13,9 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from keyframe.categories import entries as category_links
 from keyframe.db import on_commit
+from keyframe.entitlement.entries import ListRule
 from keyframe.kapi import errors
 from keyframe.media.facts import ContentFacts
 from keyframe.media.models import MEDIA_CLIP, EntryStatus, MediaEntry, MediaType, ModerationStatus
@@ -315,11 +317,42 @@ class EntryQuery:
     free_text: str | None = None
     match_nothing: bool = False
     order: str | None = None
-    # The entitlement list rule (keyframe.entitlement.hooks.entry_list_filters), when enforced.
-    entitled: ColumnElement[bool] | None = None
-    # The same rule for one page, given (total, offset, limit): it may pick another SQL shape, and
-    # replaces ``entitled`` for the page query.
-    entitled_page: Callable[[int, int, int], ColumnElement[bool]] | None = None
+    # The entitlement list rule (keyframe.entitlement.hooks.entry_list_rule), when enforced.
+    entitlement: ListRule | None = None
+
+
+# The criteria about an entry's state: a query with no others can be counted from category links.
+_STATE_CRITERIA = frozenset({"statuses", "statuses_not", "moderation_statuses", "moderation_statuses_not"})
+
+
+def filters_state_only(q: EntryQuery) -> bool:
+    """Whether ``q`` names no criterion but the entry's status and moderation status."""
+    return all(
+        getattr(q, f.name) in (None, False)
+        for f in fields(q)
+        if f.name not in _STATE_CRITERIA | {"order", "entitlement"}
+    )
+
+
+def state_conditions(q: EntryQuery, status: Any, moderation: Any) -> list[ColumnElement[bool]]:
+    """``q``'s conditions on an entry's state, on these columns (the entry's own, or a link's copies)."""
+    c: list[ColumnElement[bool]] = []
+    if q.statuses is not None:
+        c.append(status.in_(list(q.statuses)))
+    elif q.statuses_not is None:
+        c.append(status == EntryStatus.READY)
+    if q.statuses_not is not None:
+        c.append(status.not_in(list(q.statuses_not)))
+    # Deleted entries are listed only when asked for by name.
+    if q.statuses is None or EntryStatus.DELETED not in q.statuses:
+        c.append(status != EntryStatus.DELETED)
+    if q.moderation_statuses is not None:
+        c.append(moderation.in_(list(q.moderation_statuses)))
+    elif q.moderation_statuses_not is None:
+        c.append(moderation.not_in(list(_HIDDEN_MODERATION)))
+    if q.moderation_statuses_not is not None:
+        c.append(moderation.not_in(list(q.moderation_statuses_not)))
+    return c
 
 
 def _in_category(category_id: str) -> ColumnElement[bool]:
@@ -337,26 +370,12 @@ _ORDERS: dict[str, Any] = {
 }
 
 
-def _where(stmt: _Stmt, q: EntryQuery) -> _Stmt:
+def _where(stmt: _Stmt, q: EntryQuery, entitled: ColumnElement[bool] | None) -> _Stmt:
     e = MediaEntry
     c: list[ColumnElement[bool]] = []
     if q.match_nothing:
         c.append(e.id.is_(None))
-    if q.statuses is not None:
-        c.append(e.status.in_(list(q.statuses)))
-    elif q.statuses_not is None:
-        c.append(e.status == EntryStatus.READY)
-    if q.statuses_not is not None:
-        c.append(e.status.not_in(list(q.statuses_not)))
-    # Deleted entries are listed only when asked for by name.
-    if q.statuses is None or EntryStatus.DELETED not in q.statuses:
-        c.append(e.status != EntryStatus.DELETED)
-    if q.moderation_statuses is not None:
-        c.append(e.moderation_status.in_(list(q.moderation_statuses)))
-    elif q.moderation_statuses_not is None:
-        c.append(e.moderation_status.not_in(list(_HIDDEN_MODERATION)))
-    if q.moderation_statuses_not is not None:
-        c.append(e.moderation_status.not_in(list(q.moderation_statuses_not)))
+    c.extend(state_conditions(q, e.status, e.moderation_status))
     for column, values in ((e.id, q.ids), (e.user_id, q.user_ids), (e.reference_id, q.reference_ids)):
         if values is not None:
             c.append(column.in_(list(values)))
@@ -421,16 +440,40 @@ def _where(stmt: _Stmt, q: EntryQuery) -> _Stmt:
                     e.id == word,
                 )
             )
-    if q.entitled is not None:
-        c.append(q.entitled)
+    if entitled is not None:
+        c.append(entitled)
     return stmt.where(*c)
 
 
+def count_statement(partner_id: int, query: EntryQuery) -> Select[Any]:
+    """The statement that counts the partner's entries ``query`` lists."""
+    rule = query.entitlement
+    if rule is not None and filters_state_only(query):
+        ids = rule.distinct_ids(partial(state_conditions, query))
+        if ids is not None:
+            return select(func.count()).select_from(ids.subquery())
+    entitled = rule.count_clause() if rule is not None else None
+    stmt = select(func.count()).select_from(MediaEntry).where(MediaEntry.partner_id == partner_id)
+    return _where(stmt, query, entitled)
+
+
+def page_statement(
+    partner_id: int, query: EntryQuery, total: int, limit: int, offset: int
+) -> Select[MediaEntry]:
+    """The statement that reads one page of what ``query`` lists, given the ``total`` count."""
+    rule = query.entitlement
+    entitled = rule.page_clause(total, offset, limit) if rule is not None else None
+    stmt = _where(select(MediaEntry).where(MediaEntry.partner_id == partner_id), query, entitled)
+    order = (query.order or "-createdAt").strip()
+    column = _ORDERS.get(order.lstrip("+-")) or MediaEntry.created_at
+    descending = order.startswith("-")
+    stmt = stmt.order_by(column.desc() if descending else column.asc())
+    stmt = stmt.order_by(MediaEntry.id.desc() if descending else MediaEntry.id.asc())
+    return stmt.limit(limit).offset(offset)
+
+
 def count(db: Session, partner_id: int, query: EntryQuery) -> int:
-    stmt = _where(
-        select(func.count()).select_from(MediaEntry).where(MediaEntry.partner_id == partner_id), query
-    )
-    return db.scalar(stmt) or 0
+    return db.scalar(count_statement(partner_id, query)) or 0
 
 
 def search(
@@ -440,15 +483,7 @@ def search(
     total = count(db, partner_id, query)
     if offset >= total:
         return [], total
-    if query.entitled_page is not None:
-        query = replace(query, entitled=query.entitled_page(total, offset, limit))
-    stmt = _where(select(MediaEntry).where(MediaEntry.partner_id == partner_id), query)
-    order = (query.order or "-createdAt").strip()
-    column = _ORDERS.get(order.lstrip("+-")) or MediaEntry.created_at
-    descending = order.startswith("-")
-    stmt = stmt.order_by(column.desc() if descending else column.asc())
-    stmt = stmt.order_by(MediaEntry.id.desc() if descending else MediaEntry.id.asc())
-    return list(db.scalars(stmt.limit(limit).offset(offset))), total
+    return list(db.scalars(page_statement(partner_id, query, total, limit, offset))), total
 
 
 def by_ids(db: Session, partner_id: int, ids: Sequence[str]) -> list[MediaEntry]:
