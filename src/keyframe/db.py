@@ -81,8 +81,9 @@ class Database:
 
 def on_commit(db: Session, work: Callable[[], object]) -> None:
     """Run ``work`` once the session's transaction has committed (never if it rolls back): for effects
-    outside the database, such as deleting stored bytes nothing refers to any more. A failure is logged:
-    the database is already right, and what is left over is swept later."""
+    outside the database — waking a job worker, deleting stored bytes nothing refers to any more. Every
+    unit of work's ``after_commit`` (a request, a job, a step) comes here. A failure is logged: the
+    database is already right, and what is left over is swept later (the sweeper re-sends job messages)."""
     event.listen(db, "after_commit", lambda _session: _quietly(work), once=True)
 
 
@@ -95,7 +96,7 @@ def _quietly(work: Callable[[], object]) -> None:
     try:
         work()
     except Exception:
-        log.exception("an after-transaction cleanup failed")
+        log.exception("an after-transaction function failed")
 
 
 def _sqlite_begin(connection: Any) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from keyframe.auth import roles
 from keyframe.auth.ks_validation import RequestOrigin
+from keyframe.db import on_commit
 from keyframe.kapi import errors
 from keyframe.ks import KS
 
@@ -29,8 +30,6 @@ class RequestContext:
     permissions: frozenset[str] = frozenset({roles.ALWAYS_ALLOWED_ACTIONS})
     # Writes that must happen even if the call fails (its own transaction is rolled back then).
     failure_writes: list[Callable[[Session], object]] = field(default_factory=list)
-    # Functions to run once the call's transaction has committed (wake a job worker, …).
-    commit_hooks: list[Callable[[], object]] = field(default_factory=list)
 
     def after_failure(self, write: Callable[[Session], object]) -> None:
         """Run ``write`` in a transaction of its own if this call fails (e.g. count a wrong password)."""
@@ -39,7 +38,7 @@ class RequestContext:
     def after_commit(self, fn: Callable[[], object]) -> None:
         """Run ``fn`` after this call's transaction commits; never if it rolls back. Jobs are enqueued so:
         a worker must not look for a row that is not committed yet, or that never will be."""
-        self.commit_hooks.append(fn)
+        on_commit(self.db, fn)
 
     def require_partner(self) -> Partner:
         if self.partner is None:

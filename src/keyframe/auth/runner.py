@@ -52,11 +52,6 @@ class ActionRunner:
                 except Exception:
                     log.exception("could not record the effects of a failed call")
             raise
-        for hook in ctx.commit_hooks:
-            try:
-                hook()
-            except Exception:  # committed already: the caller gets its answer (the sweeper re-sends jobs)
-                log.exception("an after-commit function failed")
         return result
 
     def prepare_file(

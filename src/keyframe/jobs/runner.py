@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from keyframe.db import on_commit
 from keyframe.jobs import service
 from keyframe.jobs.kinds import KINDS, JobKind, LeaseLost, PermanentFailure, RetryLater
 
@@ -86,8 +87,7 @@ class JobRun:
     owner: str
     book: LeaseBook = field(default_factory=LeaseBook)
     _session: Session | None = field(default=None, init=False)
-    _hooks: list[Callable[[], object]] = field(default_factory=list, init=False)
-    _step_hooks: list[Callable[[], object]] | None = field(default=None, init=False)
+    _step_session: Session | None = field(default=None, init=False)
 
     @property
     def db(self) -> Session:
@@ -99,7 +99,7 @@ class JobRun:
 
     def after_commit(self, fn: Callable[[], object]) -> None:
         """Run ``fn`` once the current step's (or else the main) transaction has committed."""
-        (self._step_hooks if self._step_hooks is not None else self._hooks).append(fn)
+        on_commit(self._step_session if self._step_session is not None else self.db, fn)
 
     def key(self, name: str) -> str:
         """A stable idempotency key for an outside call made by step ``name`` of this job."""
@@ -109,20 +109,18 @@ class JobRun:
         """Run ``fn`` in a transaction of its own, once for this job: when the step committed before
         (an earlier attempt), its recorded result is returned instead. ``fn`` returns JSON-able data."""
         self._no_main("run.step")
-        hooks: list[Callable[[], object]] = []
         with self.services.db.transaction() as db:
             job = service.hold(db, self.id, self.owner)
             done = service.steps_of(job)
             if name in done:
                 return done[name]  # type: ignore[no-any-return]
-            self._step_hooks = hooks
+            self._step_session = db
             try:
                 result = fn(db)
             finally:
-                self._step_hooks = None
+                self._step_session = None
             done[name] = result
             job.steps = json.dumps(done, separators=(",", ":"))
-        _run_hooks(hooks)
         return result
 
     def call_once(self, name: str, fn: Callable[[], T]) -> T:
@@ -163,7 +161,6 @@ class JobRun:
         outcome = service.succeed(db, self.id, self.owner, every)
         db.commit()
         self._close()
-        _run_hooks(self._hooks)
         return outcome
 
     def _discard(self) -> None:
@@ -286,15 +283,6 @@ def _wake(services: Services, job_id: int, next_run: service.Next) -> None:
             services.job_queue().wake(job_id, next_run.wake_at_ms)
         except Exception:  # the sweeper sends it later
             log.warning("could not enqueue job %s; the sweeper will", job_id, exc_info=True)
-
-
-def _run_hooks(hooks: list[Callable[[], object]]) -> None:
-    for hook in hooks:
-        try:
-            hook()
-        except Exception:
-            log.exception("an after-commit function failed")
-    hooks.clear()
 
 
 def _now_ms() -> int:

@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningUpdate
 
+from keyframe.db import on_commit
 from keyframe.jobs.kinds import KINDS, JobKind, LeaseLost
 from keyframe.jobs.models import Job, JobStatus, now_ms
 
@@ -63,10 +64,9 @@ class Work:
     def __init__(self, db: Session, services: Services) -> None:
         self.db = db
         self.services = services
-        self.hooks: list[Callable[[], object]] = []
 
     def after_commit(self, fn: Callable[[], object]) -> None:
-        self.hooks.append(fn)
+        on_commit(self.db, fn)
 
 
 @contextmanager
@@ -74,13 +74,7 @@ def work(services: Services) -> Iterator[Work]:
     """One transaction; its after-commit functions run once it has committed (a failing one is logged:
     the commit stands, and the sweeper re-sends any job message that was not sent)."""
     with services.db.transaction() as db:
-        unit = Work(db, services)
-        yield unit
-    for hook in unit.hooks:
-        try:
-            hook()
-        except Exception:
-            log.exception("an after-commit function failed")
+        yield Work(db, services)
 
 
 def kind_of(name: str) -> JobKind:
