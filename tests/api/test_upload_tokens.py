@@ -339,13 +339,21 @@ def test_a_file_larger_than_the_in_memory_limit(
 
 
 def test_a_broken_multipart_body_is_a_kaltura_error(client: TestClient, backend: Backend) -> None:
-    response = client.post(
-        "/api_v3/service/uploadtoken/action/upload?format=1",
-        content=b'--xyz\r\nContent-Disposition: form-data; name="fileData"; filename="a"\r\n\r\nabc',
-        headers={"content-type": "multipart/form-data; boundary=xyz"},
+    """In the format asked for before the body broke: the query string, or a field before the break."""
+    broken = b'--xyz\r\nContent-Disposition: form-data; name="fileData"; filename="a"\r\n\r\nabc'
+    headers = {"content-type": "multipart/form-data; boundary=xyz"}
+    as_json = client.post(
+        "/api_v3/service/uploadtoken/action/upload?format=1", content=broken, headers=headers
     )
-    assert response.status_code == 200
-    assert b"<code>PROPERTY_VALIDATION_WRONG_FORMAT</code>" in response.content
+    assert as_json.status_code == 200
+    assert as_json.json()["code"] == "PROPERTY_VALIDATION_WRONG_FORMAT"
+    field = b'--xyz\r\nContent-Disposition: form-data; name="format"\r\n\r\n1\r\n'
+    from_field = client.post(
+        "/api_v3/service/uploadtoken/action/upload", content=field + broken, headers=headers
+    )
+    assert from_field.json()["code"] == "PROPERTY_VALIDATION_WRONG_FORMAT"
+    as_xml = client.post("/api_v3/service/uploadtoken/action/upload", content=broken, headers=headers)
+    assert b"<code>PROPERTY_VALIDATION_WRONG_FORMAT</code>" in as_xml.content
     assert leftovers(backend) == []
 
 

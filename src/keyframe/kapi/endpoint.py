@@ -61,9 +61,11 @@ class ApiV3Endpoint:
         response_format = serialize.FORMAT_XML
         multirequest = False
         staged: list[StagedFile] = []
+        read = False
         try:
             runner = self.runner_factory(request, _header_ks(request))
             collected = await self.collect(request, staged, runner)
+            read = True
             response_format = _format(collected)
             multirequest = is_multirequest(collected)
             if multirequest:
@@ -73,6 +75,8 @@ class ApiV3Endpoint:
         except KalturaAPIException as error:
             result = error
             multirequest = False
+            if not read:  # the body was refused part way: answer in the format asked for before that
+                response_format = _format_asked_before(request)
         except ClientDisconnect:
             return Response(status_code=499)
         except Exception:
@@ -146,6 +150,7 @@ class ApiV3Endpoint:
             items = await reader.read(request.stream())
         finally:
             staged.extend(reader.staged)
+            request.state.fields_read = reader.items  # for the format of an error part way through
         _merge_items(collected, items)
 
     def _file_call(
@@ -207,6 +212,19 @@ def _format(collected: dict[str, Any]) -> int:
     value = collected.get("format")
     is_json = isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip() == "1"
     return serialize.FORMAT_JSON if is_json else serialize.FORMAT_XML
+
+
+def _format_asked_before(request: Request) -> int:
+    """The response format a request whose body could not be read asked for: in its query string or path,
+    or in the multipart fields that came before the error."""
+    known: dict[str, Any] = {}
+    try:
+        _merge_items(known, getattr(request.state, "fields_read", []))
+        params.merge(known, params.parse_query(request.url.query))
+        params.merge(known, params.path_params(request.url.path))
+    except KalturaAPIException:
+        return serialize.FORMAT_XML
+    return _format(known)
 
 
 def _header_ks(request: Request) -> str | None:
