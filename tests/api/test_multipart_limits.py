@@ -11,6 +11,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -302,16 +303,22 @@ def test_a_multirequest_checks_each_file_against_its_own_call(
 # --- the size cap ----------------------------------------------------------------------------------
 
 
-def test_a_staged_file_over_the_cap_is_refused_and_removed(
-    services: Services, staging: Staging, partner: PartnerInfo
-) -> None:
+@contextmanager
+def capped_server(services: Services, partner: PartnerInfo) -> Iterator[tuple[httpx.Client, str, str]]:
+    """A server whose staged files are capped at 1 MiB: a client, an admin KS and a fresh upload token."""
     services.settings.max_file_bytes = MIB
     with (
         LiveServer(create_app(services.settings, services)) as live,
         httpx.Client(base_url=live.url, timeout=30) as http,
     ):
         admin_ks = start_session(http, partner.id, partner.admin_secret)  # type: ignore[arg-type]
-        token_id = add_token(http, admin_ks)
+        yield http, admin_ks, add_token(http, admin_ks)
+
+
+def test_a_staged_file_over_the_cap_is_refused_and_removed(
+    services: Services, staging: Staging, partner: PartnerInfo
+) -> None:
+    with capped_server(services, partner) as (http, admin_ks, token_id):
         path = "/api_v3/service/uploadToken/action/upload"
         over = early_error(post_streaming(http, path, upload_fields(token_id, ks=admin_ks), 3 * MIB))
         assert over["code"] == "FILE_SIZE_EXCEEDED"
@@ -332,13 +339,7 @@ def test_the_cap_is_for_staged_files_only(
 ) -> None:
     """A chunk written in place into its token's file (local storage, offset known up front) is not
     staged, so the cap does not apply to it; on S3 the same chunk is staged and capped."""
-    services.settings.max_file_bytes = MIB
-    with (
-        LiveServer(create_app(services.settings, services)) as live,
-        httpx.Client(base_url=live.url, timeout=30) as http,
-    ):
-        admin_ks = start_session(http, partner.id, partner.admin_secret)  # type: ignore[arg-type]
-        token_id = add_token(http, admin_ks)
+    with capped_server(services, partner) as (http, admin_ks, token_id):
         params = {"format": "1", "ks": admin_ks, "uploadTokenId": token_id, "resume": "0"}
         response = post_streaming(
             http, "/api_v3/service/uploadToken/action/upload", field_part("json", json.dumps(params)), 2 * MIB
@@ -354,13 +355,7 @@ def test_a_chunk_cannot_start_past_the_cap(
 ) -> None:
     """``resumeAt`` far past the cap would make a huge (sparse) file from a few bytes: refused, on both
     the in-place and the staged path, and the token keeps nothing."""
-    services.settings.max_file_bytes = MIB
-    with (
-        LiveServer(create_app(services.settings, services)) as live,
-        httpx.Client(base_url=live.url, timeout=30) as http,
-    ):
-        admin_ks = start_session(http, partner.id, partner.admin_secret)  # type: ignore[arg-type]
-        token_id = add_token(http, admin_ks)
+    with capped_server(services, partner) as (http, admin_ks, token_id):
         params = {"format": "1", "ks": admin_ks, "uploadTokenId": token_id, "resume": "1"}
         path = "/api_v3/service/uploadToken/action/upload"
         for resume_at in (MIB + 1, 2**50):
