@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,25 @@ def on_commit(db: Session, work: Callable[[], object]) -> None:
 
 def on_rollback(db: Session, work: Callable[[], object]) -> None:
     """Run ``work`` if the session's transaction rolls back: undo an outside effect made in advance."""
+    db.info[_OUTSIDE_EFFECTS] = True
     event.listen(db, "after_rollback", lambda _session: _quietly(work), once=True)
+
+
+_OUTSIDE_EFFECTS = "keyframe.outside_effects"
+# PostgreSQL's deadlock_detected and serialization_failure: it aborted this transaction to let another go
+# on, and the same work run again will usually succeed.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_transient_conflict(error: BaseException) -> bool:
+    """Whether ``error`` is a deadlock or serialization failure the database resolved by aborting us."""
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
+
+
+def may_run_again(db: Session) -> bool:
+    """Whether a rolled-back transaction of this session can simply be run again: nothing it did outside
+    the database had to be undone (``on_rollback``), so its inputs are still there."""
+    return not db.info.get(_OUTSIDE_EFFECTS, False)
 
 
 def _quietly(work: Callable[[], object]) -> None:

@@ -26,6 +26,10 @@ FILTERS: list[dict[str, str]] = [
     {"statusIn": "2,3,7"},
     {"statusNotIn": "2"},
     {"moderationStatusIn": "6"},
+    # Not state criteria, though 0 and False look like "not given" to a careless test.
+    {"createdAtLessThanOrEqual": "0"},
+    {"categoriesIdsEmpty": "0"},
+    {"categoriesIdsEmpty": "1"},
 ]
 
 

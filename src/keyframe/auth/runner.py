@@ -6,12 +6,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from keyframe.auth import issue, ks_state, roles
 from keyframe.auth.context import RequestContext
 from keyframe.auth.ks_validation import RequestOrigin, peek_partner
+from keyframe.db import is_transient_conflict, may_run_again
 from keyframe.kapi import errors
 from keyframe.kapi.errors import ErrorDef
-from keyframe.kapi.registry import ActionSpec, KsPolicy
+from keyframe.kapi.registry import ActionSpec, KsPolicy, UploadedFile
 from keyframe.ks import KS
 from keyframe.partners import service as partner_service
 from keyframe.partners.models import Partner, PartnerStatus
@@ -20,6 +23,18 @@ from keyframe.services import Services
 from keyframe.storage.base import StagedFile
 
 log = logging.getLogger(__name__)
+
+# A call PostgreSQL aborted to break a deadlock (or a serialization failure) runs again, up to this often.
+_ATTEMPTS = 3
+
+
+class _RunAgain(Exception):
+    """The attempt was aborted by the database to resolve a conflict and may simply run again."""
+
+
+def _has_files(params: dict[str, Any]) -> bool:
+    return any(isinstance(value, UploadedFile) for value in params.values())
+
 
 _BLOCKED: dict[int, ErrorDef] = {
     PartnerStatus.BLOCKED: errors.SERVICE_FORBIDDEN_CONTENT_BLOCKED,
@@ -35,24 +50,52 @@ class ActionRunner:
         self.header_ks = header_ks
 
     def __call__(self, spec: ActionSpec, params: dict[str, Any]) -> Any:
+        for _ in range(_ATTEMPTS - 1):
+            try:
+                return self._attempt(spec, params, last=False)
+            except _RunAgain:
+                log.info(
+                    "%s.%s: the database aborted it to break a conflict; running it again",
+                    spec.service,
+                    spec.action,
+                )
+        return self._attempt(spec, params, last=True)
+
+    def _attempt(self, spec: ActionSpec, params: dict[str, Any], *, last: bool) -> Any:
         ctx: RequestContext | None = None
+        retryable = False
         try:
             with self.services.db.transaction() as db:
                 ctx = RequestContext(db=db, services=self.services, origin=self.origin)
-                self._authorize(ctx, spec, params)
-                result = spec.func(ctx, **spec.decode_args(params))
-        except Exception:
-            # The call's transaction is rolled back; what must outlive a failure (a use of an actionslimit
-            # KS, a wrong password towards a lockout) is written now, in a transaction of its own.
-            if ctx is not None and ctx.failure_writes:
+                # Nothing outside the database may have to be redone: no uploaded file (adopted by now),
+                # no effect its rollback undoes, no write that must outlive a failure.
+                retryable = not last and not _has_files(params)
                 try:
-                    with self.services.db.transaction() as db:
-                        for write in ctx.failure_writes:
-                            write(db)
-                except Exception:
-                    log.exception("could not record the effects of a failed call")
+                    self._authorize(ctx, spec, params)
+                    result = spec.func(ctx, **spec.decode_args(params))
+                finally:
+                    retryable = retryable and may_run_again(db) and not ctx.failure_writes
+        except DBAPIError as error:
+            if retryable and is_transient_conflict(error):
+                raise _RunAgain from error
+            self._record_failure(ctx)
+            raise
+        except Exception:
+            self._record_failure(ctx)
             raise
         return result
+
+    def _record_failure(self, ctx: RequestContext | None) -> None:
+        """The call's transaction is rolled back; what must outlive a failure (a use of an actionslimit KS,
+        a wrong password towards a lockout) is written now, in a transaction of its own."""
+        if ctx is None or not ctx.failure_writes:
+            return
+        try:
+            with self.services.db.transaction() as db:
+                for write in ctx.failure_writes:
+                    write(db)
+        except Exception:
+            log.exception("could not record the effects of a failed call")
 
     def prepare_file(
         self, spec: ActionSpec, params: dict[str, Any], *, in_place: bool = True

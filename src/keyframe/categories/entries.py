@@ -16,6 +16,7 @@ from keyframe.categories.models import (
     CategoryAncestor,
     CategoryEntry,
     CategoryEntryStatus,
+    CategoryStatus,
     ContributionPolicy,
     PermissionLevel,
 )
@@ -26,6 +27,7 @@ from keyframe.sqlfilters import starts_with
 # Upstream's default limit of categories per entry, and the one with FEATURE_DISABLE_CATEGORY_LIMIT.
 MAX_CATEGORIES_PER_ENTRY = 32
 MAX_CATEGORIES_PER_ENTRY_UNLIMITED = 1000
+LIVE_STATUSES = (CategoryStatus.UPDATING, CategoryStatus.ACTIVE)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,16 @@ def _level(db: Session, category: Category, user_id: str) -> int | None:
 
 
 def add(db: Session, category: Category, entry_id: str, who: Contributor) -> CategoryEntry:
+    # Locks: the entry first (a change of its state rewrites its links; a caller updating the entry holds
+    # it already), then the tree (tree.lock_tree), under which the category cannot be deleted meanwhile.
+    entry_state = db.execute(
+        select(MediaEntry.status, MediaEntry.moderation_status)
+        .where(MediaEntry.id == entry_id)
+        .with_for_update()
+    ).one()
+    tree.lock_tree(db, category.partner_id)
+    if db.scalar(select(Category.status).where(Category.id == category.id)) not in LIVE_STATUSES:
+        raise errors.CATEGORY_NOT_FOUND(category.id)
     if find(db, category.id, entry_id) is not None:
         raise errors.CATEGORY_ENTRY_ALREADY_EXISTS()
     linked = db.scalar(
@@ -63,12 +75,6 @@ def add(db: Session, category: Category, entry_id: str, who: Contributor) -> Cat
             raise errors.CANNOT_ASSIGN_ENTRY_TO_CATEGORY()
         if category.moderation and (level is None or level > PermissionLevel.MODERATOR):
             status = CategoryEntryStatus.PENDING
-    # The entry's row lock orders this against a change of the entry's state, which rewrites its links.
-    entry_state = db.execute(
-        select(MediaEntry.status, MediaEntry.moderation_status)
-        .where(MediaEntry.id == entry_id)
-        .with_for_update()
-    ).one()
     link = CategoryEntry(
         partner_id=category.partner_id,
         category_id=category.id,
@@ -88,6 +94,7 @@ def add(db: Session, category: Category, entry_id: str, who: Contributor) -> Cat
 
 
 def remove(db: Session, category: Category, link: CategoryEntry) -> None:
+    tree.lock_tree(db, category.partner_id)
     was_active = link.status == CategoryEntryStatus.ACTIVE
     entry_id = link.entry_id
     db.delete(link)
@@ -116,6 +123,7 @@ def may_moderate(db: Session, category: Category, who: Contributor) -> bool:
 def activate(db: Session, category: Category, link: CategoryEntry) -> None:
     if link.status != CategoryEntryStatus.PENDING:
         raise errors.CANNOT_ACTIVATE_CATEGORY_ENTRY_SINCE_IT_IS_NOT_PENDING()
+    tree.lock_tree(db, category.partner_id)
     tree.shift_entries_count(db, category.id, link.entry_id, +1)
     link.status = CategoryEntryStatus.ACTIVE
     db.flush()

@@ -213,11 +213,13 @@ class CategoryEntry(Base):
 def copy_entry_state_to_links(_mapper: Any, connection: Connection, entry: MediaEntry) -> None:
     """Whatever code changes an entry's status or moderation status, its links change with it, in the same
     flush (so in the same transaction, under the entry's row lock)."""
-    state = inspect(entry)
-    if not (state.attrs.status.history.has_changes() or state.attrs.moderation_status.history.has_changes()):
-        return
-    connection.execute(
-        update(CategoryEntry)
-        .where(CategoryEntry.entry_id == entry.id)
-        .values(entry_status=entry.status, entry_moderation_status=entry.moderation_status)
-    )
+    attrs = inspect(entry).attrs
+    # Only what changed: a column this flush did not write may have been changed meanwhile by another
+    # transaction (READ COMMITTED), and its copy already follows that change.
+    changed = {
+        copy: getattr(entry, name)
+        for name, copy in (("status", "entry_status"), ("moderation_status", "entry_moderation_status"))
+        if attrs[name].history.has_changes()
+    }
+    if changed:
+        connection.execute(update(CategoryEntry).where(CategoryEntry.entry_id == entry.id).values(**changed))

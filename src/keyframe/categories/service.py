@@ -15,7 +15,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -42,8 +41,7 @@ from keyframe.categories.models import (
 from keyframe.groups.models import GroupUser
 from keyframe.kapi import errors
 from keyframe.kapi.errors import KalturaAPIException
-from keyframe.media.models import MediaEntry
-from keyframe.partners.models import Partner, now
+from keyframe.partners.models import now
 from keyframe.sqlfilters import contains, starts_with, within
 from keyframe.users.models import User
 from keyframe.users.service import check_user_id
@@ -63,11 +61,12 @@ _Stmt = TypeVar("_Stmt", bound=Select[Any])
 
 
 def find(db: Session, partner_id: int, category_id: int, *, for_update: bool = False) -> Category | None:
-    """A category of the partner that is not deleted."""
+    """A category of the partner that is not deleted; ``for_update`` locks it for a change of the tree."""
     stmt = select(Category).where(
         Category.id == category_id, Category.partner_id == partner_id, Category.status.in_(_VISIBLE)
     )
     if for_update:
+        tree.lock_tree(db, partner_id)
         stmt = stmt.with_for_update()
     return db.scalar(stmt)
 
@@ -225,9 +224,7 @@ def _parent(db: Session, partner_id: int, parent_id: int | None) -> Category | N
 
 
 def _check_unique(db: Session, partner_id: int, full_name: str, itself: int | None = None) -> None:
-    # The partner row's lock orders two writers checking names at once (PostgreSQL; SQLite's writers
-    # already take turns), so two calls cannot both create the same path.
-    db.scalar(select(Partner.id).where(Partner.id == partner_id).with_for_update())
+    tree.lock_tree(db, partner_id)  # (taken already by a change of an existing category)
     clash = by_full_name(db, partner_id, full_name)
     if clash is not None and clash.id != itself:
         raise errors.DUPLICATE_CATEGORY(full_name)
@@ -325,6 +322,7 @@ def _ensure_owner(db: Session, partner_id: int, owner: str) -> None:
 def add(db: Session, partner_id: int, changes: Changes, caller: Caller) -> Outcome:
     name = check_name(changes.name or "")
     _check_lengths(changes)
+    tree.lock_tree(db, partner_id)  # before reading the parent: its path may be changing
     parent = _parent(db, partner_id, changes.parent_id)
     if parent is not None and parent.depth + 1 >= MAX_CATEGORY_DEPTH:
         raise errors.MAX_CATEGORY_DEPTH_REACHED(MAX_CATEGORY_DEPTH)
@@ -534,52 +532,45 @@ def delete_category(db: Session, category: Category, *, move_entries_to_parent: 
     leave the tree; their members are removed."""
     subtree: list[int] = list(db.scalars(tree.subtree_ids(category.id)))
     parent_id = category.parent_id
-    if move_entries_to_parent and parent_id is not None:
-        already = select(CategoryEntry.entry_id).where(CategoryEntry.category_id == parent_id)
-        # The moved entries' row locks keep their state (copied onto the new links) from changing meanwhile.
-        moved = select(CategoryEntry.entry_id).where(CategoryEntry.category_id.in_(subtree))
-        db.execute(
-            select(MediaEntry.id).where(MediaEntry.id.in_(moved)).order_by(MediaEntry.id).with_for_update()
-        )
-        db.execute(
-            insert(CategoryEntry).from_select(
-                [
-                    "category_id",
-                    "entry_id",
-                    "partner_id",
-                    "status",
-                    "creator_user_id",
-                    "created_at",
-                    "entry_status",
-                    "entry_moderation_status",
-                ],
-                select(
-                    literal(parent_id),
-                    CategoryEntry.entry_id,
-                    literal(category.partner_id),
-                    func.max(CategoryEntry.status),
-                    func.min(CategoryEntry.creator_user_id),
-                    literal(now()),
-                    func.max(CategoryEntry.entry_status),
-                    func.max(CategoryEntry.entry_moderation_status),
-                )
-                .where(CategoryEntry.category_id.in_(subtree), CategoryEntry.entry_id.not_in(already))
-                .group_by(CategoryEntry.entry_id),
-            )
-        )
-    db.execute(delete(CategoryEntry).where(CategoryEntry.category_id.in_(subtree)))
-    db.execute(delete(CategoryUser).where(CategoryUser.category_id.in_(subtree)))
-    db.execute(delete(CategoryContext).where(CategoryContext.category_id.in_(subtree)))
+    # First, so that the subtree's rows are locked: a link being added into it (categories.entries.add
+    # holds its category FOR SHARE) either commits before the statements below read the links, or finds
+    # its category deleted.
     db.execute(
         sql_update(Category)
         .where(Category.id.in_(subtree))
         .values(status=CategoryStatus.DELETED, privacy_context="", updated_at=now()),
         execution_options={"synchronize_session": False},
     )
+    if move_entries_to_parent and parent_id is not None:
+        _move_links(db, subtree, parent_id)
+    db.execute(delete(CategoryEntry).where(CategoryEntry.category_id.in_(subtree)))
+    db.execute(delete(CategoryUser).where(CategoryUser.category_id.in_(subtree)))
+    db.execute(delete(CategoryContext).where(CategoryContext.category_id.in_(subtree)))
     db.expire_all()
     if parent_id is not None:
         tree.recount_entries(db, tree.ancestor_ids(db, parent_id))
         tree.recount_sub_categories(db, [parent_id])
+
+
+def _move_links(db: Session, subtree: list[int], parent_id: int) -> None:
+    """Each entry linked in the subtree and not yet to the parent keeps one of its links, re-pointed to the
+    parent (ACTIVE if any of its links was). Re-pointed, not copied: a concurrent change of the entry's
+    state updates this same row (one waits for the other), so the state the link carries stays right."""
+    other = aliased(CategoryEntry)
+    in_subtree = and_(other.entry_id == CategoryEntry.entry_id, other.category_id.in_(subtree))
+    kept = select(func.min(other.category_id)).where(in_subtree).scalar_subquery()
+    best = select(func.max(other.status)).where(in_subtree).scalar_subquery()
+    already = select(other.entry_id).where(other.category_id == parent_id)
+    db.execute(
+        sql_update(CategoryEntry)
+        .where(
+            CategoryEntry.category_id.in_(subtree),
+            CategoryEntry.category_id == kept,
+            CategoryEntry.entry_id.not_in(already),
+        )
+        .values(category_id=parent_id, status=best, created_at=now()),
+        execution_options={"synchronize_session": False},
+    )
 
 
 # --- list ----------------------------------------------------------------------------------------

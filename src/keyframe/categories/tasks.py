@@ -42,6 +42,9 @@ def propagate_chunk(db: Session, root_id: int, after_id: int, size: int) -> int 
     )
     if not ids:
         return None
+    partner_id = db.scalar(select(Category.partner_id).where(Category.id == root_id))
+    if partner_id is not None:
+        tree.lock_tree(db, partner_id)  # the order every change of the tree takes its locks in
     effective = contexts.effective_texts(db, ids)
     emptied: list[int] = []
     for category in db.scalars(select(Category).where(Category.id.in_(ids)).with_for_update()):

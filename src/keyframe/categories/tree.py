@@ -20,7 +20,7 @@ from keyframe.categories.models import (
     CategoryUserStatus,
     InheritanceType,
 )
-from keyframe.partners.models import now
+from keyframe.partners.models import Partner, now
 
 SEPARATOR = ">"
 
@@ -28,6 +28,15 @@ SEPARATOR = ">"
 def subtree_ids(category_id: int) -> Select[Any]:
     """The ids of a category and all its descendants (a subquery)."""
     return select(CategoryAncestor.category_id).where(CategoryAncestor.ancestor_id == category_id)
+
+
+def lock_tree(db: Session, partner_id: int) -> None:
+    """Every change of a partner's tree or of its links (add, rename, move, delete, label propagation, an
+    entry linked, unlinked or approved) takes the partner's row lock before any category's: one order, so
+    two changes cannot deadlock on PostgreSQL (SQLite's writers already take turns), and two adds of one
+    name cannot both pass the name check. A link also locks its entry, before this (as an entry's own
+    update does)."""
+    db.scalar(select(Partner.id).where(Partner.id == partner_id).with_for_update())
 
 
 def ancestor_ids(db: Session, category_id: int) -> list[int]:

@@ -327,10 +327,12 @@ _STATE_CRITERIA = frozenset({"statuses", "statuses_not", "moderation_statuses", 
 
 def filters_state_only(q: EntryQuery) -> bool:
     """Whether ``q`` names no criterion but the entry's status and moderation status."""
-    return all(
-        getattr(q, f.name) in (None, False)
+    # Identity, not equality: 0 (``createdAtLessThanOrEqual=0``) and False (``categoriesIdsEmpty=0``) are
+    # criteria.
+    return q.match_nothing is False and all(
+        getattr(q, f.name) is None
         for f in fields(q)
-        if f.name not in _STATE_CRITERIA | {"order", "entitlement"}
+        if f.name not in _STATE_CRITERIA | {"order", "entitlement", "match_nothing"}
     )
 
 
