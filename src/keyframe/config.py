@@ -31,10 +31,10 @@ class Settings(BaseSettings):
 
     # Request limits: bodies that are not multipart uploads must fit in memory.
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    # The largest file part of a multipart api_v3 request that is staged on disk (FILE_SIZE_EXCEEDED
-    # beyond it): twice the largest chunk `keyframe media upload` sends. Chunks that local storage writes
-    # in place into their upload token's file are not staged.
-    max_file_bytes: int = Field(default=2 * 1024**3, gt=0)
+    # The largest uploaded file (FILE_SIZE_EXCEEDED beyond it): an upload token's declared size, where any
+    # of its chunks may end, and any file part of an api_v3 request. It bounds what one upload can put on
+    # the disk; long recordings make large files, hence 20 GiB.
+    max_file_bytes: int = Field(default=20 * 1024**3, gt=0)
 
     # partner.register over HTTP is closed unless an operator opens it (the CLI always may register).
     allow_public_registration: bool = False

@@ -1,5 +1,6 @@
 """Multipart file parts over real HTTP: nothing reaches the disk before the call's KS and permissions are
-checked, a staged file has a size cap, and valid uploads (single calls, multirequests) still work.
+checked, no upload token's file (staged, written in place or appended) passes the size cap, and valid
+uploads (single calls, multirequests) still work.
 
 Each test serves its own app over uvicorn, built after wrapping ``Storage.stage`` so that every staged
 file is counted; with local storage the staging directory (the storage root) is also watched while the
@@ -30,6 +31,7 @@ from keyframe.ks import encode_v2
 from keyframe.services import Services
 from keyframe.storage import Storage
 from keyframe.storage.base import StagedFile
+from keyframe.uploads.models import UploadToken
 from tests.conftest import Backend, LiveServer, PartnerInfo
 from tests.helpers import start_session
 
@@ -305,7 +307,7 @@ def test_a_multirequest_checks_each_file_against_its_own_call(
 
 @contextmanager
 def capped_server(services: Services, partner: PartnerInfo) -> Iterator[tuple[httpx.Client, str, str]]:
-    """A server whose staged files are capped at 1 MiB: a client, an admin KS and a fresh upload token."""
+    """A server whose files are capped at 1 MiB: a client, an admin KS and a fresh upload token."""
     services.settings.max_file_bytes = MIB
     with (
         LiveServer(create_app(services.settings, services)) as live,
@@ -334,20 +336,189 @@ def test_a_staged_file_over_the_cap_is_refused_and_removed(
     assert staging.backend.leftovers() == []
 
 
-def test_the_cap_is_for_staged_files_only(
+def post_chunk(
+    http: httpx.Client,
+    ks: str,
+    token_id: str,
+    data: bytes,
+    *,
+    resume: bool = False,
+    resume_at: int = -1,
+    final: bool = True,
+) -> dict[str, Any]:
+    """One ``uploadToken.upload`` chunk of exactly ``data``, sent in pieces as the official client's form
+    (a ``json`` part first); the answer, or the error that ended the request while its body arrived."""
+    params = {
+        "format": "1",
+        "ks": ks,
+        "uploadTokenId": token_id,
+        "resume": "1" if resume else "0",
+        "resumeAt": str(resume_at),
+        "finalChunk": "1" if final else "0",
+    }
+
+    def body() -> Iterator[bytes]:
+        yield field_part("json", json.dumps(params)) + part_head("fileData", "clip.bin")
+        for start in range(0, len(data), 256 * 1024):
+            yield data[start : start + 256 * 1024]
+        yield f"\r\n--{BOUNDARY}--\r\n".encode()
+
+    response = http.post(
+        "/api_v3/service/uploadToken/action/upload",
+        content=body(),
+        headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def token_state(http: httpx.Client, ks: str, token_id: str) -> tuple[int, int]:
+    """The token's status and uploadedFileSize."""
+    token = http.post(
+        "/api_v3/service/uploadToken/action/get", json={"format": "1", "ks": ks, "uploadTokenId": token_id}
+    ).json()
+    return int(token["status"]), int(token["uploadedFileSize"])
+
+
+def stored_file(services: Services, token_id: str) -> bytes:
+    with services.db.transaction() as db:
+        token = db.get(UploadToken, token_id)
+        assert token is not None and token.file_key is not None
+        key = token.file_key
+    return services.storage.read_bytes(key)
+
+
+def assembly_size(backend: Backend, partner: PartnerInfo, token_id: str) -> int:
+    """How many bytes the token's in-place file holds on local storage (0 when there is none)."""
+    assert backend.root is not None
+    path = backend.root / "p" / str(partner.id) / "uploads" / token_id / "assembly"
+    return path.stat().st_size if path.exists() else 0
+
+
+PENDING, PARTIAL, FULL = 0, 1, 2
+
+
+def test_a_chunk_written_in_place_is_capped_too(
     services: Services, staging: Staging, partner: PartnerInfo, backend: Backend
 ) -> None:
-    """A chunk written in place into its token's file (local storage, offset known up front) is not
-    staged, so the cap does not apply to it; on S3 the same chunk is staged and capped."""
+    """A whole file in one call (``resume=0``): on local storage its bytes go straight into the token's
+    file, and stop being written at the cap; on S3 the same chunk is staged and capped. Either way it is
+    refused and the token keeps nothing."""
     with capped_server(services, partner) as (http, admin_ks, token_id):
         params = {"format": "1", "ks": admin_ks, "uploadTokenId": token_id, "resume": "0"}
         response = post_streaming(
-            http, "/api_v3/service/uploadToken/action/upload", field_part("json", json.dumps(params)), 2 * MIB
+            http, "/api_v3/service/uploadToken/action/upload", field_part("json", json.dumps(params)), 3 * MIB
         )
-    if backend.root is not None:
-        assert response.json()["uploadedFileSize"] == 2 * MIB and staging.created == []
-    else:
-        assert early_error(response)["code"] == "FILE_SIZE_EXCEEDED" and len(staging.created) == 1
+        refused = early_error(response)
+        assert refused == {"code": "FILE_SIZE_EXCEEDED", "message": f'File size exceeded "{MIB}" '}
+        assert token_state(http, admin_ks, token_id) == (PENDING, 0)
+        if backend.root is not None:  # written in place (not staged), and never past the cap
+            assert staging.created == []
+            assert assembly_size(backend, partner, token_id) <= MIB
+        else:
+            assert len(staging.created) == 1
+        whole = os.urandom(MIB)  # the cap itself is allowed, in the same shape
+        done = post_chunk(http, admin_ks, token_id, whole)
+        assert (done["status"], done["uploadedFileSize"]) == (FULL, MIB), done
+    assert stored_file(services, token_id) == whole
+    assert staging.on_disk() == [] and backend.leftovers() == []
+
+
+def test_an_in_place_chunk_past_the_cap_is_refused_and_the_token_keeps_its_bytes(
+    services: Services, staging: Staging, partner: PartnerInfo, backend: Backend
+) -> None:
+    """Chunks at known offsets (written in place on local storage): one that would end past the cap is
+    refused, whether it extends the file or overlaps what was received (a retry, staged); the bytes
+    already recorded do not change and the file can still be finished at exactly the cap."""
+    first, rest = os.urandom(600 * 1024), os.urandom(MIB - 600 * 1024)
+    with capped_server(services, partner) as (http, admin_ks, token_id):
+        assert post_chunk(http, admin_ks, token_id, first, final=False)["uploadedFileSize"] == len(first)
+        over = [
+            (len(first), os.urandom(len(rest) + 1)),  # one byte past the cap
+            (len(first), os.urandom(2 * MIB)),  # far past it: the body is cut off at the cap
+            (0, os.urandom(MIB + 1)),  # a retry of the first chunk, longer than the cap (staged)
+        ]
+        for resume_at, data in over:
+            refused = post_chunk(
+                http, admin_ks, token_id, data, resume=True, resume_at=resume_at, final=False
+            )
+            assert refused["code"] == "FILE_SIZE_EXCEEDED", refused
+            assert token_state(http, admin_ks, token_id) == (PARTIAL, len(first))
+            if backend.root is not None:
+                assert assembly_size(backend, partner, token_id) <= MIB
+        done = post_chunk(http, admin_ks, token_id, rest, resume=True, resume_at=len(first))
+        assert (done["status"], done["uploadedFileSize"]) == (FULL, MIB), done
+    assert stored_file(services, token_id) == first + rest
+    assert staging.on_disk() == [] and backend.leftovers() == []
+
+
+def test_appends_that_pass_the_cap_are_refused_at_the_chunk_that_does(
+    services: Services, staging: Staging, partner: PartnerInfo, backend: Backend
+) -> None:
+    """Appends (``resumeAt=-1``, always staged) each fit the cap; the one that would take the file past it
+    is refused and not kept, and the file can still end at exactly the cap."""
+    chunks = [os.urandom(400 * 1024) for _ in range(2)]
+    with capped_server(services, partner) as (http, admin_ks, token_id):
+        prefix = f"p/{partner.id}/uploads/{token_id}"
+        for chunk in chunks:
+            post_chunk(http, admin_ks, token_id, chunk, resume=True, final=False)
+        assert token_state(http, admin_ks, token_id) == (PARTIAL, 800 * 1024)
+        for size in (400 * 1024, MIB - 800 * 1024 + 1):
+            refused = post_chunk(http, admin_ks, token_id, os.urandom(size), resume=True, final=False)
+            assert refused["code"] == "FILE_SIZE_EXCEEDED", refused
+            assert refused["message"] == f'File size exceeded "{MIB}" '
+            assert token_state(http, admin_ks, token_id) == (PARTIAL, 800 * 1024)
+            assert len(list(services.storage.list_keys(prefix))) == 2  # the refused part is not kept
+        last = os.urandom(MIB - 800 * 1024)
+        done = post_chunk(http, admin_ks, token_id, last, resume=True)
+        assert (done["status"], done["uploadedFileSize"]) == (FULL, MIB), done
+        assert len(staging.created) == 5
+    assert stored_file(services, token_id) == b"".join(chunks) + last
+    assert staging.on_disk() == [] and backend.leftovers() == []
+
+
+def test_a_declared_file_size_over_the_cap_is_refused(services: Services, partner: PartnerInfo) -> None:
+    with capped_server(services, partner) as (http, admin_ks, _token_id):
+
+        def add(**fields: Any) -> dict[str, Any]:
+            body = {
+                "format": "1",
+                "ks": admin_ks,
+                "uploadToken": {"objectType": "KalturaUploadToken", **fields},
+            }
+            answer: dict[str, Any] = http.post("/api_v3/service/uploadToken/action/add", json=body).json()
+            return answer
+
+        for fields in ({"fileSize": MIB + 1}, {"fileSize": 2**40, "autoFinalize": 1}):
+            refused = add(**fields)
+            assert refused["code"] == "FILE_SIZE_EXCEEDED", refused
+            assert refused["message"] == f'File size exceeded "{MIB}" '
+        token = add(fileSize=MIB, autoFinalize=1)
+        assert token["objectType"] == "KalturaUploadToken" and token["fileSize"] == MIB
+        half = os.urandom(MIB // 2)
+        assert post_chunk(http, admin_ks, token["id"], half, final=False)["status"] == PARTIAL
+        done = post_chunk(http, admin_ks, token["id"], half, resume=True, resume_at=MIB // 2, final=False)
+        assert (done["status"], done["uploadedFileSize"]) == (FULL, MIB), done  # autoFinalize at the cap
+    assert stored_file(services, token["id"]) == half + half
+
+
+def test_an_empty_final_chunk_at_the_cap_closes_the_file(
+    services: Services, partner: PartnerInfo, backend: Backend
+) -> None:
+    """A chunk ending exactly at the cap is allowed, even an empty one marking the end; one byte there is
+    not."""
+    data = os.urandom(MIB)
+    with capped_server(services, partner) as (http, admin_ks, token_id):
+        assert post_chunk(http, admin_ks, token_id, data, final=False)["uploadedFileSize"] == MIB
+        past = post_chunk(http, admin_ks, token_id, b"x", resume=True, resume_at=MIB, final=False)
+        assert past["code"] == "FILE_SIZE_EXCEEDED", past
+        appended = post_chunk(http, admin_ks, token_id, b"x", resume=True, final=False)
+        assert appended["code"] == "FILE_SIZE_EXCEEDED", appended
+        done = post_chunk(http, admin_ks, token_id, b"", resume=True, resume_at=MIB)
+        assert (done["status"], done["uploadedFileSize"]) == (FULL, MIB), done
+    assert stored_file(services, token_id) == data
+    assert backend.leftovers() == []
 
 
 def test_a_chunk_cannot_start_past_the_cap(

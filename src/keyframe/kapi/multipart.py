@@ -43,6 +43,7 @@ class _Part:
         self.dropped = False  # a file part that is read but not kept
         self.refusal: KalturaAPIException | None = None  # why it was dropped, when its call refused it
         self.received = 0
+        self.limit = 0  # the most bytes this file part may hold
         self.filename = ""
         self.content_type = ""
         self.text = bytearray()
@@ -56,8 +57,10 @@ class MultipartReader:
     read. It returns ``None`` or raises a ``KalturaAPIException`` to refuse the part: its bytes are then
     read and dropped, it gives no item (so the call reports what it misses), and they count towards
     ``max_fields_bytes`` like fields; past that, the refusal (or REQUEST_TOO_LARGE) ends the request.
-    A staged file may hold at most ``max_file_bytes`` (FILE_SIZE_EXCEEDED); files written in place
-    (``InPlaceFile``) are the action's business.
+    No file grows past ``max_file_bytes`` (FILE_SIZE_EXCEEDED, raised before the byte that would pass it
+    is written): a staged file holds at most that many bytes, and a file written in place into a stored
+    object at ``offset`` (``InPlaceFile``) at most ``max_file_bytes - offset``, so the object it writes
+    into never passes the cap either.
 
     Every staged file it creates is listed in ``staged``; the caller discards them when the request ends
     (a no-op for files an action adopted), including when reading fails half-way.
@@ -192,6 +195,9 @@ class MultipartReader:
             part.dropped = True
         else:
             self.staged.append(part.staged)
+            part.limit = self.max_file_bytes
+            if isinstance(part.staged, InPlaceFile):  # its bytes land at offset… of a stored object
+                part.limit = max(self.max_file_bytes - part.staged.offset, 0)
 
     async def _data(self, part: _Part, data: bytes) -> None:
         if part.staged is None:
@@ -202,8 +208,10 @@ class MultipartReader:
                 part.text += data
             return
         part.received += len(data)
-        if part.received > self.max_file_bytes and not isinstance(part.staged, InPlaceFile):
-            raise errors.FILE_SIZE_EXCEEDED(self.max_file_bytes)  # the caller discards what was staged
+        if part.received > part.limit:
+            # Nothing of this block is written. The caller discards what was staged; bytes already written
+            # in place stay where the action allowed a write (never over bytes that count).
+            raise errors.FILE_SIZE_EXCEEDED(self.max_file_bytes)
         part.buffer += data
         if len(part.buffer) >= WRITE_BUFFER:
             await self._flush(part)

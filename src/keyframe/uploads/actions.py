@@ -75,6 +75,7 @@ def add(ctx: RequestContext, uploadToken: KalturaUploadToken | None = None) -> K
         ctx.db,
         partner.id,
         ctx.require_ks().user_id,
+        max_bytes=ctx.services.settings.max_file_bytes,
         file_name=(given.fileName or "")[:256],
         file_size=_whole_bytes(given.fileSize, "fileSize"),
         auto_finalize=given.autoFinalize == KalturaNullableBoolean.TRUE_VALUE,
@@ -153,14 +154,16 @@ def _upload_in_place(
     resumeAt: float = -1,
 ) -> InPlaceTarget | None:
     """A chunk whose offset is known up front goes straight into the token's assembly (when the storage
-    can write in place), so its bytes are written once and the finished file needs no copy."""
+    can write in place), so its bytes are written once and the finished file needs no copy. The multipart
+    reader stops such a chunk at ``max_file_bytes - offset`` bytes (FILE_SIZE_EXCEEDED), so the assembly
+    never grows past the cap."""
     partner = ctx.require_partner()
     if not _whole(resumeAt):
         return None
     offset = service.in_place_offset(service.Chunk(resume=resume, final=finalChunk, resume_at=int(resumeAt)))
     token = service.find(ctx.db, partner.id, uploadTokenId, _owner(ctx))
     if offset is None or token.status not in UPLOADABLE or offset > ctx.services.settings.max_file_bytes:
-        return None  # (past the size cap: staged, and refused by ``upload``)
+        return None  # (starting past the size cap: staged, and refused by ``upload``)
     if not service.assembly_free_from(ctx.db, token, offset):
         return None  # a retry or an overlap: staged, so recorded bytes never change under a chunk
     return InPlaceTarget(service.assembly_key(partner.id, token.id), offset)
@@ -176,14 +179,12 @@ def upload(
     resumeAt: float = -1,
 ) -> KalturaUploadToken:
     """One chunk (or the whole file). ``resume`` false starts at byte 0; ``resumeAt`` is the chunk's byte
-    offset, -1 meaning right after the bytes received so far; ``finalChunk`` marks where the file ends."""
+    offset, -1 meaning right after the bytes received so far; ``finalChunk`` marks where the file ends.
+    A chunk that would end past ``max_file_bytes`` is refused (FILE_SIZE_EXCEEDED)."""
     partner = ctx.require_partner()
     if not _whole(resumeAt):
         raise errors.PROPERTY_VALIDATION_WRONG_FORMAT("resumeAt", "a whole number of bytes")
     chunk = service.Chunk(resume=resume, final=finalChunk, resume_at=max(int(resumeAt), -1))
-    max_bytes = ctx.services.settings.max_file_bytes
-    if chunk.resume_at > max_bytes:  # a chunk that far in would make a file over the cap (or a sparse one)
-        raise errors.FILE_SIZE_EXCEEDED(max_bytes)
     token = service.upload(
         ctx.db,
         ctx.services.storage,
@@ -192,6 +193,7 @@ def upload(
         _owner(ctx),
         fileData.staged,
         chunk,
+        max_bytes=ctx.services.settings.max_file_bytes,
         file_name=fileData.filename[:256],
     )
     return to_api(token)

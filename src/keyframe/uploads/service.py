@@ -142,14 +142,19 @@ def add(
     partner_id: int,
     user_id: str,
     *,
+    max_bytes: int,
     file_name: str = "",
     file_size: int | None = None,
     auto_finalize: bool = False,
 ) -> UploadToken:
+    """A new PENDING token. ``max_bytes`` is the largest file a token may hold (``max_file_bytes``): a
+    ``file_size`` beyond it could never be uploaded, so it is refused now (FILE_SIZE_EXCEEDED)."""
     if auto_finalize and file_size is None:
         raise errors.UPLOAD_TOKEN_MISSING_FILE_SIZE()
     if file_size is not None and file_size < 0:
         raise errors.PROPERTY_VALIDATION_MIN_VALUE("fileSize", 0)
+    if file_size is not None and file_size > max_bytes:
+        raise errors.FILE_SIZE_EXCEEDED(max_bytes)
     token = UploadToken(
         id=new_token_id(),
         partner_id=partner_id,
@@ -184,6 +189,7 @@ def upload(
     staged: StagedFile,
     chunk: Chunk,
     *,
+    max_bytes: int,
     file_name: str = "",
 ) -> UploadToken:
     """Take one chunk (already on disk in ``staged``) into the token; finalize when the file is complete.
@@ -191,6 +197,10 @@ def upload(
     A chunk at an offset that already has one replaces it (a retry), so chunks may come in any order and
     more than once. The token becomes FULL_UPLOAD once a final chunk has arrived (or, with autoFinalize,
     ``fileSize`` is reached) and the chunks cover the file from 0 to its end without a gap.
+
+    No file passes ``max_bytes`` (``max_file_bytes``): a chunk whose end (offset + size) would is refused
+    with FILE_SIZE_EXCEEDED and nothing of it is kept — before it is stored when its offset is known up
+    front, under the token's lock for an append.
     """
     token = find(db, partner_id, token_id, user_id)  # fail before storing anything
     if token.status not in UPLOADABLE:
@@ -198,9 +208,12 @@ def upload(
     size = staged.size
     assembly = assembly_key(partner_id, token_id)
     in_place = isinstance(staged, InPlaceFile)
+    known_offset = in_place_offset(chunk)
+    if not in_place and known_offset is not None and known_offset + size > max_bytes:
+        raise errors.FILE_SIZE_EXCEEDED(max_bytes)  # (an in-place chunk is refused below, under the lock)
     if isinstance(staged, InPlaceFile):
         # Already where it belongs (written as it arrived): make it durable and let a seal go ahead.
-        if staged.key != assembly or staged.offset != in_place_offset(chunk):
+        if staged.key != assembly or staged.offset != known_offset:
             raise errors.UPLOAD_ERROR()
         with _storage_errors(), _os_errors():
             staged.finish()
@@ -218,17 +231,20 @@ def upload(
             storage.delete(assembly)  # no part refers to it any more: it was written after the end
         raise errors.UPLOAD_TOKEN_INVALID_STATUS_FOR_UPLOAD()
     parts = list(db.scalars(select(UploadPart).where(UploadPart.token_id == token.id)))
-    offset = in_place_offset(chunk)
-    if offset is None:
-        offset = token.uploaded_size
+    offset = known_offset if known_offset is not None else token.uploaded_size
     end = offset + size
     limit = token.final_end if token.final_end is not None and not chunk.final else token.file_size
-    if (limit is not None and end > limit) or (
+    refusal: errors.KalturaAPIException | None = None
+    if end > max_bytes:
+        refusal = errors.FILE_SIZE_EXCEEDED(max_bytes)
+    elif (limit is not None and end > limit) or (
         chunk.final and token.file_size is not None and end != token.file_size
     ):
+        refusal = errors.UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE()
+    if refusal is not None:  # nothing changes: the rollback deletes a stored part, the token stays as it was
         if in_place and not any(part.key == assembly for part in parts):
             storage.discard_in_place(assembly)  # it holds only refused bytes (unless a writer is busy)
-        raise errors.UPLOAD_TOKEN_CANNOT_MATCH_EXPECTED_SIZE()
+        raise refusal
 
     unused: list[str] = []
     if not chunk.resume and chunk.final:
