@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from keyframe import console
+from keyframe import console, crypto
 from keyframe.auth.ks_validation import RequestOrigin
 from keyframe.auth.runner import ActionRunner
 from keyframe.config import Settings
@@ -69,6 +69,7 @@ def create_app(
 ) -> Starlette:
     """``run_jobs``: also work the job queue in this process (``keyframe serve`` on the embedded queue)."""
     settings = settings or Settings()
+    crypto.master_key(settings)  # a missing or short key stops the start, not the first request using it
     services = services or Services.create(settings)
     load_actions()
     load_job_kinds()

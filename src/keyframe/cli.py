@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from keyframe import crypto
 from keyframe.config import Settings
 from keyframe.kapi.errors import KalturaAPIException
 
@@ -93,8 +94,12 @@ def serve(
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-start chatter is not news
     _upgrade(settings)
+    try:
+        server = create_app(settings, run_jobs=not is_redis(settings))  # with Redis, `keyframe worker`s do
+    except crypto.SecretKeyError as error:
+        raise _fail(str(error)) from error
     uvicorn.run(
-        create_app(settings, run_jobs=not is_redis(settings)),  # with Redis, `keyframe worker`s run them
+        server,
         host=host or settings.host,
         port=port or settings.port,
         access_log=False,  # our own access log redacts KSs
@@ -168,6 +173,10 @@ def worker(
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        crypto.master_key(settings)  # jobs decrypt vendor tokens: a bad key stops the worker now
+    except crypto.SecretKeyError as error:
+        raise _fail(str(error)) from error
     if not is_redis(settings):
         raise _fail(
             "KEYFRAME_QUEUE_URL names no Redis queue: `keyframe serve` runs the embedded queue's jobs"

@@ -220,3 +220,13 @@ def test_partner_features(env: dict[str, str]) -> None:
     assert "on   CONTENTDISTRIBUTION_PLUGIN_PERMISSION" in run(env, "partner", "features", pid)
     bad = runner.invoke(app, ["partner", "features", pid, "--enable", "NOPE"], env=env)
     assert bad.exit_code == 1 and "NOPE" in bad.output
+
+
+@pytest.mark.parametrize("command", [["serve"], ["worker"]])
+def test_a_short_secret_key_stops_the_start(env: dict[str, str], command: list[str]) -> None:
+    """Before any request or job could need it (they would fail one by one)."""
+    short = {**env, "KEYFRAME_SECRET_KEY": "too-short", "KEYFRAME_QUEUE_URL": "redis://127.0.0.1:6379/15"}
+    result = runner.invoke(app, command, env=short)
+    assert result.exit_code == 1
+    assert "KEYFRAME_SECRET_KEY is 9 bytes long" in result.output
+    assert "too-short" not in result.output

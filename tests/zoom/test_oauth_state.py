@@ -5,10 +5,16 @@ account into the victim's partner (login CSRF / code injection)."""
 
 from __future__ import annotations
 
+import secrets
+import time
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
+from keyframe.crypto import Signer
+from keyframe.zoom import pages
 from keyframe.zoom.pages import COOKIE_PATH, STATE_COOKIE, STATE_TTL
 from tests.conftest import PartnerInfo
 from tests.zoom.conftest import Browser, ZoomWorld, hidden_fields, notice
@@ -108,4 +114,51 @@ def test_the_state_is_used_once(world: ZoomWorld, acme: PartnerInfo, browser: Br
     # Zoom's redirect replayed in the same browser is refused now.
     replayed = browser.http.get(str(page.url))
     assert replayed.status_code == 400 and REFUSED in notice(replayed.text)
+    assert linked_accounts(world, acme) == 1
+
+
+def test_the_state_expires_on_the_server_too(
+    world: ZoomWorld, acme: PartnerInfo, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cookie's Max-Age is the browser's to honour; the state's own issue time, under the HMAC, is not."""
+    owner = world.zoom.add_user("owner@zoom-a.example")
+    page = browser.install(owner.id)
+    state = hidden_fields(page.text)["state"]
+    issued, _, _ = state.partition(".")
+    assert abs(int(issued) - time.time()) < 60
+    signer = Signer(world.services.settings, "zoom-oauth-state")
+
+    def redirect(state: str, cookie: str) -> httpx.Response:
+        return httpx.get(
+            world.page("oauthValidation"),
+            params={"code": "some-code", "state": state},
+            cookies={STATE_COOKIE: cookie},
+            timeout=30,
+        )
+
+    fresh = f"{int(time.time()) - STATE_TTL + 30}.{secrets.token_urlsafe(32)}"
+    assert redirect(fresh, signer.sign(fresh)).status_code == 200
+    for stale in (
+        f"{int(time.time()) - STATE_TTL - 1}.{secrets.token_urlsafe(32)}",  # too old, though signed
+        f"{int(time.time()) + 3600}.{secrets.token_urlsafe(32)}",  # from the future
+        secrets.token_urlsafe(32),  # no issue time (as before it was signed in)
+    ):
+        answer = redirect(stale, signer.sign(stale))
+        assert answer.status_code == 400 and REFUSED in notice(answer.text), stale
+    # A later issue time written over a stale state's does not match the cookie's HMAC.
+    old = f"{int(time.time()) - STATE_TTL - 1}.{secrets.token_urlsafe(32)}"
+    moved = f"{int(time.time())}.{old.partition('.')[2]}"
+    assert redirect(moved, signer.sign(old)).status_code == 400
+
+    # The code form kept open past the limit links nothing (its cookie still sent, as a browser ignoring
+    # Max-Age would), and the integration code is not spent.
+    later = time.time() + STATE_TTL + 1
+    monkeypatch.setattr(pages, "time", SimpleNamespace(time=lambda: later))
+    code = world.integration_code(acme)
+    refused = browser.enter_code(page, code)
+    assert refused.status_code == 400 and REFUSED in notice(refused.text)
+    assert linked_accounts(world, acme) == 0
+    monkeypatch.undo()
+    linked = browser.link(owner.id, code)
+    assert linked.status_code == 200, notice(linked.text)
     assert linked_accounts(world, acme) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,7 +17,7 @@ from sqlalchemy import update
 from keyframe.config import Settings
 from keyframe.crypto import LEGACY_PREFIX, DecryptionError, TokenCipher, derive
 from keyframe.zoom import tasks, tokens
-from keyframe.zoom.models import VendorIntegration
+from keyframe.zoom.models import AuthStatus, AuthType, IntegrationStatus, VendorIntegration, VendorType
 from keyframe.zoom.service import ACCESS, REFRESH, read_token
 from tests.conftest import PartnerInfo
 from tests.zoom.conftest import Browser, ZoomWorld
@@ -95,6 +96,88 @@ def test_legacy_tokens_are_rebound_by_the_refresh_job_without_calling_zoom(
         row = db.get_one(VendorIntegration, integration_id)
         assert not TokenCipher.is_legacy(row.access_token) and not TokenCipher.is_legacy(row.refresh_token)
         assert (read_token(row, cipher, ACCESS), read_token(row, cipher, REFRESH)) == (access, refresh)
-    assert tokens.due(world.services, 0) == []  # nothing left to rebind
+    assert tokens.legacy(world.services) == []  # nothing left to rebind
     # The rebound refresh token works at Zoom.
     assert tokens.refresh(world.services, integration_id, force=True).refreshed
+
+
+def test_one_job_run_leaves_no_legacy_token_whatever_the_status(world: ZoomWorld, acme: PartnerInfo) -> None:
+    """A ``v1:`` value is bound to nothing, so it decrypts in any row it is copied to: the job rebinds
+    every row holding one (not only live, authorized ones), and erases what does not decrypt."""
+    settings, services = world.services.settings, world.services
+    cipher = TokenCipher(settings)
+    far = int(time.time()) + 86_400  # nothing is due for a refresh: the job must not call Zoom at all
+    wrong_key = Settings(data_dir=Path(settings.data_dir) / "elsewhere")
+    cases = {
+        # name: (status, auth status, access value, refresh value, decrypts)
+        "live": (IntegrationStatus.ACTIVE, AuthStatus.AUTHORIZED, "a1", "r1", True),
+        "needs-reauth": (IntegrationStatus.DISABLED, AuthStatus.NEEDS_REAUTHORIZATION, "a2", "r2", True),
+        "deleted": (IntegrationStatus.DELETED, AuthStatus.AUTHORIZED, "a3", "", True),
+        "deauthorized": (IntegrationStatus.DISABLED, AuthStatus.DEAUTHORIZED, "", "r4", True),
+        "other-key": (IntegrationStatus.ACTIVE, AuthStatus.AUTHORIZED, "a5", "r5", False),
+        "other-key-deleted": (IntegrationStatus.DELETED, AuthStatus.NEEDS_REAUTHORIZATION, "a6", "r6", False),
+    }
+    ids: dict[str, int] = {}
+    with services.db.transaction() as db:
+        for name, (status, auth, access, refresh, readable) in cases.items():
+            row = VendorIntegration(
+                partner_id=acme.id,
+                vendor_type=VendorType.ZOOM_ACCOUNT,
+                account_id=f"acct-{name}",
+                status=status,
+                auth_type=AuthType.OAUTH,
+                auth_status=auth,
+                access_expires_at=far,
+            )
+            key = settings if readable else wrong_key
+            row.access_token = legacy(key, access, ACCESS) if access else ""
+            row.refresh_token = legacy(key, refresh, REFRESH) if refresh else ""
+            db.add(row)
+            db.flush()
+            ids[name] = row.id
+        # The live row's refresh token written with the access context: it does not decrypt there either.
+        mixed = VendorIntegration(
+            partner_id=acme.id,
+            vendor_type=VendorType.ZOOM_ACCOUNT,
+            account_id="acct-mixed",
+            status=IntegrationStatus.ACTIVE,
+            auth_status=AuthStatus.AUTHORIZED,
+            access_expires_at=far,
+            refresh_token=legacy(settings, "r7", ACCESS),
+        )
+        mixed.access_token = cipher.encrypt("a7", ACCESS, bound_to=mixed.token_binding)
+        db.add(mixed)
+        db.flush()
+        ids["mixed"] = mixed.id
+    assert sorted(tokens.legacy(services)) == sorted(ids.values())
+    calls = len(world.zoom.requests())
+
+    tasks.refresh_tokens(SimpleNamespace(services=services))  # type: ignore[arg-type]
+
+    assert tokens.legacy(services) == []
+    assert len(world.zoom.requests()) == calls
+    with services.db.transaction() as db:
+        rows = {name: db.get_one(VendorIntegration, id_) for name, id_ in ids.items()}
+        for name, (status, auth, access, refresh, readable) in cases.items():
+            row = rows[name]
+            assert row.status == status, name
+            if readable:  # rebound: the same tokens, now readable in this row only
+                assert (read_token(row, cipher, ACCESS), read_token(row, cipher, REFRESH)) == (
+                    access,
+                    refresh,
+                )
+                assert all(v == "" or v.startswith("v2:") for v in (row.access_token, row.refresh_token))
+                assert (row.auth_status, row.last_error) == (auth, ""), name
+            else:
+                assert (row.access_token, row.refresh_token, row.access_expires_at) == ("", "", 0), name
+        # Erased; an authorized integration now asks to be installed again, the others keep their state.
+        assert rows["other-key"].auth_status == AuthStatus.NEEDS_REAUTHORIZATION
+        assert rows["other-key"].last_error == tokens.UNREADABLE_LEGACY
+        assert rows["other-key-deleted"].auth_status == AuthStatus.NEEDS_REAUTHORIZATION
+        assert rows["other-key-deleted"].last_error == ""
+        assert (rows["mixed"].access_token, rows["mixed"].refresh_token) == ("", "")
+        assert rows["mixed"].auth_status == AuthStatus.NEEDS_REAUTHORIZATION
+    with pytest.raises(tokens.NeedsReauthorization):
+        tokens.access_token(services, ids["other-key"])
+    # A second run has nothing to do.
+    assert tokens.rebind(services, ids["live"]) is None

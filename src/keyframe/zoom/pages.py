@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
@@ -53,6 +54,8 @@ _PATH = re.compile(r"^/api_v3(?:/index\.php)?/service/vendor_zoomvendor/action/(
 CSRF_COOKIE = "keyframe_zoom_csrf"
 STATE_COOKIE = "keyframe_zoom_oauth_state"
 STATE_TTL = 600  # seconds from leaving for Zoom to linking (Zoom's code itself lasts five minutes)
+STATE_CLOCK_SKEW = 60  # a state issued by another server of this installation, a little ahead
+_STATE = re.compile(r"([0-9]{1,12})\.[A-Za-z0-9_-]{43}")  # issue time (epoch seconds), 32 random bytes
 COOKIE_PATH = "/api_v3/service/vendor_zoomvendor/"
 MAX_FORM_FIELDS = 64
 HEADERS = {
@@ -180,7 +183,9 @@ class Pages:
             )
         # The state goes to Zoom and comes back on the redirect; this browser keeps only its HMAC, in a
         # short-lived cookie, so the redirect (and the link) proves it ends in the browser that started.
-        state = secrets.token_urlsafe(32)
+        # It starts with its issue time, which the HMAC covers: the server enforces STATE_TTL itself
+        # rather than trusting the browser to drop the cookie on time.
+        state = f"{int(time.time())}.{secrets.token_urlsafe(32)}"
         query = urlencode(
             {
                 "response_type": "code",
@@ -444,9 +449,14 @@ class Pages:
 
     def _state_ok(self, request: Request, state: str) -> bool:
         """``state`` (from Zoom's redirect or the code form) is the one this browser was sent to Zoom
-        with: its cookie holds the HMAC, compared in constant time."""
+        with — its cookie holds the HMAC, compared in constant time — and was issued at most
+        ``STATE_TTL`` seconds ago (its issue time is covered by the HMAC)."""
         tag = request.cookies.get(STATE_COOKIE, "")
-        return bool(state) and bool(tag) and self.oauth_state.verify(state, tag)
+        issued = _STATE.fullmatch(state)
+        if issued is None or not tag or not self.oauth_state.verify(state, tag):
+            return False
+        age = time.time() - int(issued.group(1))
+        return -STATE_CLOCK_SKEW <= age <= STATE_TTL
 
     def _csrf_ok(self, request: Request, form: FormData) -> bool:
         cookie = request.cookies.get(CSRF_COOKIE, "")

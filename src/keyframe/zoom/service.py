@@ -64,12 +64,25 @@ def listed(db: Session, partner_id: int, limit: int, offset: int) -> Sequence[Ve
     ).all()
 
 
+def lock_partner(db: Session, partner_id: int) -> None:
+    """The first lock of every Zoom write: the partner's row (``FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE``
+    already runs writers one at a time). The order is partner, then integration row, then the Zoom
+    account (``lock_account``); category tree writes (``zoomCategory``) take the same partner lock before
+    any category row, so a settings save and a link of the same account wait for each other instead of
+    deadlocking. Taking it again in the same transaction is harmless. Paths that lock integration rows
+    without it (a token refresh, a deauthorization) must not ask for it afterwards."""
+    db.scalar(select(Partner.id).where(Partner.id == partner_id).with_for_update())
+
+
 def find(db: Session, partner_id: int, integration_id: int, *, for_update: bool = False) -> VendorIntegration:
+    """``for_update``: lock the partner's row, then this one (see ``lock_partner``)."""
     stmt = select(VendorIntegration).where(
         VendorIntegration.id == integration_id,
         VendorIntegration.partner_id == partner_id,
         VendorIntegration.status.in_(LIVE),
     )
+    if for_update:
+        lock_partner(db, partner_id)
     row = db.scalar(stmt.with_for_update() if for_update else stmt)
     if row is None:
         raise errors.INVALID_OBJECT_ID(integration_id)
@@ -79,6 +92,8 @@ def find(db: Session, partner_id: int, integration_id: int, *, for_update: bool 
 def find_account(
     db: Session, partner_id: int, account_id: str, *, deleted: bool = False, for_update: bool = False
 ) -> VendorIntegration | None:
+    """``for_update``: lock the partner's row, then this one (see ``lock_partner``) — also when there is
+    no row yet, so the partner's links are serialised."""
     stmt = select(VendorIntegration).where(
         VendorIntegration.vendor_type == ZOOM,
         VendorIntegration.account_id == account_id,
@@ -86,6 +101,8 @@ def find_account(
     )
     if not deleted:
         stmt = stmt.where(VendorIntegration.status.in_(LIVE))
+    if for_update:
+        lock_partner(db, partner_id)
     return db.scalar(stmt.with_for_update() if for_update else stmt)
 
 
@@ -107,7 +124,10 @@ def lock_account(db: Session, account_id: str) -> None:
     elsewhere?" and making it active must not interleave between two partners (each only holds its own
     partner's and its own row's locks). PostgreSQL: a transaction-scoped advisory lock keyed by the account
     (no row to lock exists before the first link); SQLite: ``BEGIN IMMEDIATE`` already runs writers one
-    at a time. Take it after the row's own lock, as every caller does, so two callers cannot deadlock."""
+    at a time. It is the last of the three locks (partner row, integration row, account; see
+    ``lock_partner``): a caller holds at most its own partner's and row's locks when it waits here, and
+    the holder waits for none of them, so waiting here cannot close a cycle — as long as every path keeps
+    that order."""
     if db.get_bind().dialect.name == "postgresql":
         digest = hashlib.sha256(f"vendor_integrations:{int(ZOOM)}:{account_id}".encode()).digest()
         db.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
@@ -139,11 +159,10 @@ def link(
 ) -> tuple[VendorIntegration, bool]:
     """Bind ``account_id`` to ``partner`` (a new row, a deleted one revived, or a re-authorization of a
     linked one) and store its tokens. Returns the row and whether it counts as a new account."""
-    # The partner's row lock serialises links of one partner, so two installs at once cannot both take
-    # the last free place (SQLite's BEGIN IMMEDIATE already serialises writers).
-    db.scalar(select(Partner.id).where(Partner.id == partner.id).with_for_update())
+    # Partner, then row, then account (``lock_partner``). The partner's lock also serialises links of one
+    # partner, so two installs at once cannot both take the last free place.
     row = find_account(db, partner.id, account_id, deleted=True, for_update=True)
-    _refuse_if_active_elsewhere(db, partner.id, account_id)  # takes the account's lock after the row's
+    _refuse_if_active_elsewhere(db, partner.id, account_id)  # the account's lock, last
     is_new = row is None or row.status == IntegrationStatus.DELETED
     if is_new:
         limit = accounts_limit(settings, partner)
@@ -215,7 +234,9 @@ def update(
     caller_user_id: str,
 ) -> list[str]:
     """Apply the API fields in ``given`` (name → plain value; booleans as bool, enums as int). Returns the
-    names that changed. ``enableRecordingUpload`` sets the status."""
+    names that changed. ``enableRecordingUpload`` sets the status. The caller holds the partner's lock,
+    then the row's (``find``/``find_account`` with ``for_update``, or ``link``): categories it creates
+    lock the partner's row again, which must not come after the row's."""
     values = zoom_settings.load(row)
     before = dict(values)
     for name in (

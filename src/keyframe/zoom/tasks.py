@@ -19,9 +19,14 @@ REFRESH_EVERY = 300
 
 @job_kind("zoom.refresh_tokens", every=REFRESH_EVERY, max_attempts=3)
 def refresh_tokens(run: JobRun) -> None:
-    """Refresh every OAuth token that would expire before the next run (each under its row lock, so a
-    request refreshing the same one at the same moment is harmless). One failing account does not stop
-    the others; a permanent failure is recorded on its integration by ``tokens.refresh``."""
+    """First write every token stored before tokens were bound to their row (``v1:``) again, bound —
+    whatever the integration's status, so that after one run none is left (one that does not decrypt is
+    erased; ``tokens.rebind``). Then refresh every OAuth token that would expire before the next run
+    (each under its row lock, so a request refreshing the same one at the same moment is harmless). One
+    failing account does not stop the others; a permanent failure is recorded on its integration by
+    ``tokens.refresh``."""
+    for integration_id in tokens.legacy(run.services):
+        tokens.rebind(run.services, integration_id)
     for integration_id in tokens.due(run.services, REFRESH_EVERY):
         try:
             tokens.refresh(run.services, integration_id)

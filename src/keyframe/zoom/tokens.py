@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from keyframe.config import Settings, ZoomAppCredentials
 from keyframe.crypto import LEGACY_PREFIX, DecryptionError, TokenCipher
@@ -22,7 +22,14 @@ from keyframe.partners.models import now
 from keyframe.services import Services
 from keyframe.zoom.client import AppCredentials, Tokens, ZoomClient, ZoomError
 from keyframe.zoom.models import AuthStatus, AuthType, IntegrationStatus, VendorIntegration
-from keyframe.zoom.service import ACCESS, REFRESH, read_token, rebind_legacy_tokens, store_tokens
+from keyframe.zoom.service import (
+    ACCESS,
+    REFRESH,
+    clear_tokens,
+    read_token,
+    rebind_legacy_tokens,
+    store_tokens,
+)
 
 log = logging.getLogger(__name__)
 
@@ -131,25 +138,65 @@ def _fetch(services: Services, row: VendorIntegration, cipher: TokenCipher) -> T
 
 
 def due(services: Services, within: float) -> list[int]:
-    """Integrations whose access token expires within ``within`` seconds (past the grace), and those
-    whose tokens are not yet bound to their row (``refresh`` rebinds them without calling Zoom)."""
+    """Live, authorized OAuth integrations whose access token expires within ``within`` seconds (past the
+    grace)."""
     limit = int(time.time() + services.settings.zoom_token_refresh_grace + within)
-    expiring = and_(
-        VendorIntegration.auth_type == AuthType.OAUTH,
-        VendorIntegration.refresh_token != "",
-        VendorIntegration.access_expires_at <= limit,
-    )
-    legacy = or_(
-        VendorIntegration.access_token.startswith(LEGACY_PREFIX, autoescape=True),
-        VendorIntegration.refresh_token.startswith(LEGACY_PREFIX, autoescape=True),
-    )
     with services.db.transaction() as db:
         return list(
             db.scalars(
                 select(VendorIntegration.id).where(
                     VendorIntegration.status.in_(LIVE),
                     VendorIntegration.auth_status == AuthStatus.AUTHORIZED,
-                    or_(expiring, legacy),
+                    VendorIntegration.auth_type == AuthType.OAUTH,
+                    VendorIntegration.refresh_token != "",
+                    VendorIntegration.access_expires_at <= limit,
                 )
             )
         )
+
+
+def _holds_legacy() -> ColumnElement[bool]:
+    return or_(
+        VendorIntegration.access_token.startswith(LEGACY_PREFIX, autoescape=True),
+        VendorIntegration.refresh_token.startswith(LEGACY_PREFIX, autoescape=True),
+    )
+
+
+def legacy(services: Services) -> list[int]:
+    """Every integration still holding a token stored before tokens were bound to their row (``v1:``),
+    whatever its status: ``rebind`` each."""
+    with services.db.transaction() as db:
+        return list(
+            db.scalars(select(VendorIntegration.id).where(_holds_legacy()).order_by(VendorIntegration.id))
+        )
+
+
+UNREADABLE_LEGACY = (
+    "The stored Zoom tokens cannot be decrypted (KEYFRAME_SECRET_KEY changed, or they were altered) and "
+    "were erased: install the app again"
+)
+
+
+def rebind(services: Services, integration_id: int) -> bool | None:
+    """Write an integration's legacy (``v1:``) tokens again, bound to its row, under the row's lock and
+    without calling Zoom. Tokens that do not decrypt cannot be rebound and are erased, so that no unbound
+    value is left behind (a changed key, or a value altered or copied in); an authorized integration then
+    needs re-authorization. Returns True when rebound, False when erased, None when there was nothing
+    legacy (any more)."""
+    cipher = TokenCipher(services.settings)
+    with services.db.transaction() as db:
+        row = db.scalar(
+            select(VendorIntegration).where(VendorIntegration.id == integration_id).with_for_update()
+        )
+        if row is None:
+            return None
+        try:
+            return rebind_legacy_tokens(row, cipher) or None
+        except DecryptionError:
+            clear_tokens(row)
+            if row.auth_status == AuthStatus.AUTHORIZED:
+                row.auth_status = AuthStatus.NEEDS_REAUTHORIZATION
+                row.last_error, row.last_error_at = UNREADABLE_LEGACY, now()
+            row.updated_at = now()
+            log.warning("Zoom integration %s: legacy tokens do not decrypt; erased", row.id)
+            return False
