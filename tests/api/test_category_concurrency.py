@@ -25,11 +25,8 @@ from tests.conftest import PartnerInfo
 CALLER = service.Caller(user_id="", enforced=False)
 ADMIN = entries.Contributor(user_id="", entitled=False)
 
-
-@pytest.fixture(autouse=True)
-def postgresql_only(services: Services) -> None:
-    if services.db.is_sqlite:
-        pytest.skip("SQLite runs one writer at a time")
+# PostgreSQL only: SQLite runs one writer at a time, so these locks never cross there.
+pytestmark = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 
 
 def outcome(run: Callable[[], object]) -> str:

@@ -20,6 +20,9 @@ from keyframe.partners.models import Partner
 from keyframe.services import Services
 from tests.conftest import make_partner
 
+# PostgreSQL only: SQLite runs one writer at a time, so these locks never cross there.
+pytestmark = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+
 
 def lock(db: Any, partner_id: int) -> None:
     db.scalar(select(Partner.id).where(Partner.id == partner_id).with_for_update())
@@ -59,17 +62,10 @@ def deadlocking_action(
     return registry.find("probe", "lockBoth"), attempts, others
 
 
-@pytest.fixture
-def postgresql_only(services: Services) -> None:
-    if services.db.is_sqlite:
-        pytest.skip("SQLite runs one writer at a time: no deadlock to break")
-
-
 def runner(services: Services) -> ActionRunner:
     return ActionRunner(services, RequestOrigin("127.0.0.1", "/api_v3/service/probe/action/lockBoth"))
 
 
-@pytest.mark.usefixtures("postgresql_only")
 def test_a_call_aborted_by_a_deadlock_runs_again(services: Services) -> None:
     spec, attempts, others = deadlocking_action(services, undo_outside=False)
     assert runner(services)(spec, {}) == 2
@@ -77,7 +73,6 @@ def test_a_call_aborted_by_a_deadlock_runs_again(services: Services) -> None:
     others[0].join(10)
 
 
-@pytest.mark.usefixtures("postgresql_only")
 def test_a_call_whose_rollback_undid_an_outside_effect_is_not_run_again(services: Services) -> None:
     spec, attempts, others = deadlocking_action(services, undo_outside=True)
     with pytest.raises(DBAPIError):
