@@ -74,6 +74,22 @@ def add_category(services: Services, partner: PartnerInfo, name: str, parent: in
         return service.add(db, partner.id, service.Changes(name=name, parent_id=parent), CALLER).category.id
 
 
+def links_with_state(services: Services, entry: str) -> list[tuple[int, int]]:
+    """The entry's links, each as (category, the entry state the link carries)."""
+    with services.db.transaction() as db:
+        rows = db.execute(
+            select(CategoryEntry.category_id, CategoryEntry.entry_status).where(
+                CategoryEntry.entry_id == entry
+            )
+        )
+        return [(category, status) for category, status in rows]
+
+
+def entry_status(services: Services, entry: str) -> int | None:
+    with services.db.transaction() as db:
+        return db.scalar(select(MediaEntry.status).where(MediaEntry.id == entry))
+
+
 def test_renaming_a_category_while_a_child_is_added(services: Services, partner: PartnerInfo) -> None:
     c = add_category(services, partner, "C")
     first, second = interleave(
@@ -105,14 +121,7 @@ def test_deleting_a_category_while_an_entry_is_linked_under_it(
     )
     # The link waited for the deletion and found its category gone (or, if it came first, was moved).
     assert first == "ok" and second in ("ok", "CATEGORY_NOT_FOUND"), (first, second)
-    with services.db.transaction() as db:
-        links = db.execute(
-            select(CategoryEntry.category_id, CategoryEntry.entry_status).where(
-                CategoryEntry.entry_id == entry
-            )
-        ).all()
-        state = db.scalar(select(MediaEntry.status).where(MediaEntry.id == entry))
-    assert [(category, status) for category, status in links] == [(top, state)]
+    assert links_with_state(services, entry) == [(top, entry_status(services, entry))]
 
 
 def test_an_entry_state_change_while_its_category_is_deleted_into_the_parent(
@@ -135,11 +144,4 @@ def test_an_entry_state_change_while_its_category_is_deleted_into_the_parent(
         lambda db, category: service.delete_category(db, category, move_entries_to_parent=True),
     )
     assert (first, second) == ("ok", "ok")
-    with services.db.transaction() as db:
-        links = db.execute(
-            select(CategoryEntry.category_id, CategoryEntry.entry_status).where(
-                CategoryEntry.entry_id == entry
-            )
-        ).all()
-        state = db.scalar(select(MediaEntry.status).where(MediaEntry.id == entry))
-    assert [(category, status) for category, status in links] == [(top, state)]
+    assert links_with_state(services, entry) == [(top, entry_status(services, entry))]
